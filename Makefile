@@ -1,6 +1,8 @@
 # facteur — GNU Makefile (no autotools).
 #
 #   make            build every program into $(BUILD)/bin
+#   make test       install the test packages (as root), then make check
+#   make demo       build, then run the suite on a built-in default (demo/)
 #   make check      unit tests (cmocka) and integration tests
 #   make asan       the same suite under ASan + UBSan (+ LeakSanitizer)
 #   make fuzz       build the libFuzzer targets and run each FUZZ_TIME seconds
@@ -19,6 +21,8 @@ MANDIR     ?= $(PREFIX)/share/man
 PKG_CONFIG ?= pkg-config
 FUZZ_TIME  ?= 30
 SAN        ?=
+
+comma := ,
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wconversion \
 	-Wstrict-prototypes -Wmissing-prototypes -Wvla -Wpointer-arith \
@@ -40,7 +44,6 @@ LDFLAGS  ?=
 ALL_CFLAGS   := -std=c17 $(OPT) $(WARN) $(HARDEN) $(CFLAGS)
 ALL_CPPFLAGS := -D_GNU_SOURCE -Ilib $(CPPFLAGS)
 ALL_LDFLAGS  := -pie -Wl,-z,relro,-z,now $(if $(SAN),-fsanitize=address$(comma)undefined) $(LDFLAGS)
-comma := ,
 
 # Dependencies through pkg-config (tinycdb has no .pc file: -lcdb).
 # Evaluated lazily, only by the programs that need them.
@@ -58,12 +61,15 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBA     := $(BUILD)/libfacteur.a
 
 # ---------------------------------------------------------------- programs
-# Each program: NAME_SRCS, NAME_LIBS, and whether it goes to bin or sbin.
-PROGS := maildeliver
-
-maildeliver_SRCS := maildeliver/maildeliver.c
-maildeliver_LIBS :=
-maildeliver_DIR  := bin
+# Each folder's module.mk adds its programs to PROGS and sets, per program
+# NAME: NAME_SRCS (its own sources), NAME_LIBS (extra libraries, e.g.
+# $(SODIUM_LIBS)), NAME_DIR (bin or sbin) and optionally NAME_MODE (install
+# mode, default 755).  A module may add to UNIT_LIBS the libraries its lib
+# code needs in the unit tests, and to MANS its man pages.
+PROGS     :=
+UNIT_LIBS :=
+MANS      :=
+include $(sort $(wildcard */module.mk))
 
 BINS := $(PROGS:%=$(BUILD)/bin/%)
 
@@ -73,8 +79,20 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check unit integration asan fuzz install clean
+.PHONY: all check unit integration asan fuzz install clean test demo deps test-deps
 all: $(BINS)
+
+# The README's two commands.  Each first installs the Debian packages it
+# needs (as root) or says which are missing.
+deps:
+	tools/deps tools/packages
+test-deps:
+	tools/deps tools/packages tests/packages
+test: test-deps
+	$(MAKE) check
+demo: deps
+	$(MAKE) all
+	tools/demo $(abspath $(BUILD)/bin)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -96,7 +114,7 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	$(CC) $(ALL_CPPFLAGS) $(CMOCKA_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBA)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(UNIT_LIBS)
 
 check: unit integration
 
@@ -116,7 +134,7 @@ FUZZ_CFLAGS := -std=c17 -O1 -g -D_GNU_SOURCE -Ilib -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined $(WARN)
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(UNIT_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do \
@@ -130,11 +148,10 @@ fuzz: $(FUZZ_BINS)
 
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
-	@set -e; for p in $(PROGS); do \
-		case "$$p" in $(foreach p,$(PROGS),$(p)) ) ;; esac; \
-	done
-	install -m 755 $(BUILD)/bin/maildeliver $(DESTDIR)$(BINDIR)/maildeliver
-	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	@set -e; $(foreach p,$(PROGS),\
+		echo "install $(p) -> $(DESTDIR)$(if $(filter sbin,$($(p)_DIR)),$(SBINDIR),$(BINDIR))/$(p)"; \
+		install -m $(or $($(p)_MODE),755) $(BUILD)/bin/$(p) $(DESTDIR)$(if $(filter sbin,$($(p)_DIR)),$(SBINDIR),$(BINDIR))/$(p);)
+	install -m 644 $(sort $(MANS)) $(DESTDIR)$(MANDIR)/man8/
 
 clean:
 	rm -rf build
