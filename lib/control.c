@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,11 @@ control_parse(const char *buf, size_t len, int multi, struct str *out,
 		if (!multi && count > 0)
 			return fail(err, line, (unsigned)a + 1,
 			    "more than one value for a single setting");
+		if (!multi) {
+			/* Where the value is, for a caller that finds it bad. */
+			err->line = line;
+			err->col = (unsigned)a + 1;
+		}
 		if (str_append(out, s + a, b - a) < 0)
 			return -1;
 		if (multi && str_appendc(out, '\0') < 0)
@@ -82,17 +88,28 @@ control_parse(const char *buf, size_t len, int multi, struct str *out,
 static int
 control_load(const char *name, struct str *buf, struct control_err *err)
 {
-	int fd, saved;
+	char path[PATH_MAX];
+	size_t fl;
+	int fd, saved, n;
 	ssize_t r;
 
 	memset(err, 0, sizeof *err);
-	snprintf(err->file, sizeof err->file, "%s/%s", control_dir(), name);
-	if (strchr(name, '/') != NULL || name[0] == '.') {
+	/* err->file is for messages and may be cut; path never is. */
+	n = snprintf(path, sizeof path, "%s/%s", control_dir(), name);
+	fl = strnlen(path, sizeof err->file - 1);
+	memcpy(err->file, path, fl);
+	err->file[fl] = '\0';
+	if (strchr(name, '/') != NULL || name[0] == '.' || name[0] == '\0') {
 		snprintf(err->reason, sizeof err->reason, "bad setting name");
 		errno = EINVAL;
 		return -1;
 	}
-	fd = open(err->file, O_RDONLY | O_CLOEXEC);
+	if (n < 0 || (size_t)n >= sizeof path) {
+		snprintf(err->reason, sizeof err->reason, "path too long");
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -167,7 +184,7 @@ control_u64(const char *name, uint64_t def, uint64_t max, uint64_t *v_r,
 	if (r == 0)
 		*v_r = def;
 	else if (r == 1 && num_u64(v.s, v.len, max, v_r) < 0) {
-		r = fail(err, err->line ? err->line : 1, 1,
+		r = fail(err, err->line, err->col,
 		    errno == ERANGE ? "number too large" : "not a number");
 	}
 	str_free(&v);
@@ -197,7 +214,7 @@ control_bool(const char *name, int def, int *v_r, struct control_err *err)
 			goto out;
 		}
 	}
-	r = fail(err, 1, 1, "expected yes or no");
+	r = fail(err, err->line, err->col, "expected yes or no");
 out:
 	str_free(&v);
 	return r;

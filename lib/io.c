@@ -1,8 +1,11 @@
 #include "io.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void
@@ -138,16 +141,45 @@ rbuf_getline(struct rbuf *rb, struct str *line, size_t max)
 	}
 }
 
+/*
+ * One write that cannot block past what poll(2) promised, even on a
+ * blocking descriptor: a socket is written with MSG_DONTWAIT, a pipe in
+ * pieces of PIPE_BUF (POLLOUT guarantees room for that much).  *kind is
+ * 0 until the descriptor is known, then 1 socket, 2 pipe, 3 other.
+ */
+static ssize_t
+write_some(int fd, const unsigned char *s, size_t n, int *kind)
+{
+	struct stat st;
+	ssize_t w;
+
+	if (*kind <= 1) {
+		w = send(fd, s, n, MSG_DONTWAIT);
+		if (w >= 0 || errno != ENOTSOCK) {
+			*kind = 1;
+			return w;
+		}
+		*kind = fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) ? 2 : 3;
+	}
+	if (*kind == 2 && n > PIPE_BUF)
+		n = PIPE_BUF;
+	return write(fd, s, n);
+}
+
 int
 io_write_all(int fd, const void *p, size_t n, int timeout_ms)
 {
 	const unsigned char *s = p;
+	int kind = 0;
 	ssize_t w;
 
 	while (n > 0) {
 		if (io_wait(fd, POLLOUT, timeout_ms) < 0)
 			return -1;
-		w = write(fd, s, n);
+		if (timeout_ms >= 0)
+			w = write_some(fd, s, n, &kind);
+		else
+			w = write(fd, s, n);
 		if (w < 0) {
 			if (errno == EINTR || (errno == EAGAIN && timeout_ms >= 0))
 				continue;

@@ -72,12 +72,23 @@ log_escape(char *out, size_t outsz, const void *p, size_t n)
 	return o;
 }
 
+/* The length n bytes of p take once escaped. */
+static size_t
+escaped_len(const unsigned char *p, size_t n)
+{
+	size_t i, l = 0;
+
+	for (i = 0; i < n; i++)
+		l += p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' ? 1 : 4;
+	return l;
+}
+
 void
 log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	char raw[LOG_MAX], rec[LOG_MAX + 8];
+	char raw[LOG_MAX], rec[LOG_MAX + 1];
 	int saved = errno, h, m;
-	size_t len;
+	size_t len, rawlen, avail;
 	ssize_t w;
 
 	if (level < minlevel)
@@ -87,14 +98,20 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	m = vsnprintf(raw, sizeof raw, fmt, ap);
 	if (m < 0)
 		m = 0;
+	/* The message may hold NUL bytes (%c of 0): use the count. */
+	rawlen = (size_t)m < sizeof raw ? (size_t)m : sizeof raw - 1;
 	h = snprintf(rec, sizeof rec, "%s: pid %ld: %s: ", progname,
 	    (long)getpid(), level_names[level]);
 	if (h < 0 || (size_t)h >= LOG_MAX / 2)
 		h = 0;
 	len = (size_t)h;
-	len += log_escape(rec + len, LOG_MAX - 4 - len, raw,
-	    strnlen(raw, sizeof raw));
-	if ((size_t)m >= sizeof raw || len >= LOG_MAX - 8) {
+	/* Room for the body: the record, newline included, is LOG_MAX. */
+	avail = LOG_MAX - 1 - len;
+	if ((size_t)m < sizeof raw &&
+	    escaped_len((const unsigned char *)raw, rawlen) <= avail) {
+		len += log_escape(rec + len, avail + 1, raw, rawlen);
+	} else {
+		len += log_escape(rec + len, avail - 3 + 1, raw, rawlen);
 		memcpy(rec + len, "...", 3);
 		len += 3;
 	}

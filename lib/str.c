@@ -33,6 +33,9 @@ str_reserve(struct str *sa, size_t extra)
 		errno = ENOMEM;
 		return -1;
 	}
+	/* The contract keeps s terminated whenever it is not NULL, also
+	 * straight after the first allocation. */
+	p[sa->len] = '\0';
 	sa->s = p;
 	sa->cap = cap;
 	return 0;

@@ -17,12 +17,15 @@ uniq_host(char *buf, size_t n)
 	if (gethostname(host, sizeof host) < 0 || host[0] == '\0')
 		snprintf(host, sizeof host, "localhost");
 	host[sizeof host - 1] = '\0';
-	for (i = 0; host[i] != '\0' && o < UNIQ_HOST_MAX; i++) {
+	for (i = 0; host[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)host[i];
+		int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
 
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		    c == '.') {
+		/* The cut is on the output, and never inside an escape. */
+		if (o + (plain ? 1 : 4) > UNIQ_HOST_MAX)
+			break;
+		if (plain) {
 			if (o + 1 >= n)
 				goto range;
 			buf[o++] = (char)c;
@@ -72,7 +75,7 @@ random64(void)
 int
 uniq_name(char *buf, size_t n, time_t *t_r)
 {
-	static char host[UNIQ_HOST_MAX * 4 + 1];
+	static char host[UNIQ_HOST_MAX + 1];
 	struct timeval tv;
 	int r;
 
