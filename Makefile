@@ -2,7 +2,7 @@
 #
 #   make            build every program into $(BUILD)/bin
 #   make test       install the test packages (as root), then make check
-#   make demo       build, then run the suite on a built-in default (demo/)
+#   make run        build, then run the suite on a built-in default (demo/)
 #   make check      unit tests (cmocka) and integration tests
 #   make asan       the same suite under ASan + UBSan (+ LeakSanitizer)
 #   make fuzz       build the libFuzzer targets and run each FUZZ_TIME seconds
@@ -79,7 +79,7 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check unit integration asan fuzz install clean test demo deps test-deps
+.PHONY: all check unit integration asan fuzz install clean test run deps test-deps
 all: $(BINS)
 
 # The README's two commands.  Each first installs the Debian packages it
@@ -90,9 +90,9 @@ test-deps:
 	tools/deps tools/packages tests/packages
 test: test-deps
 	$(MAKE) check
-demo: deps
+run: deps
 	$(MAKE) all
-	tools/demo $(abspath $(BUILD)/bin)
+	tools/run $(abspath $(BUILD)/bin)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -126,8 +126,11 @@ unit: $(UNIT_BINS)
 integration: $(BINS)
 	FACTEUR_BIN=$(abspath $(BUILD)/bin) tests/run-integration
 
+# LeakSanitizer is on with ASan; every sanitizer report fails the run.
 asan:
-	$(MAKE) BUILD=build/asan SAN=1 CC=clang check
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		$(MAKE) BUILD=build/asan SAN=1 CC=clang check
 
 # libFuzzer needs clang. Each target runs FUZZ_TIME seconds on its corpus.
 FUZZ_CFLAGS := -std=c17 -O1 -g -D_GNU_SOURCE -Ilib -fno-omit-frame-pointer \
@@ -140,7 +143,7 @@ fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do \
 		n=$${f##*/}; c=tests/fuzz/corpus/$${n#fuzz_}; w=build/fuzz/work/$$n; \
 		mkdir -p $$w; echo "== $$n ($(FUZZ_TIME)s)"; \
-		$$f -max_total_time=$(FUZZ_TIME) -max_len=65536 -timeout=10 \
+		$$f -max_total_time=$(FUZZ_TIME) -max_len=65536 -timeout=10 -artifact_prefix=$$w/ \
 			-print_final_stats=1 $$w $$([ -d $$c ] && echo $$c) \
 			2>build/fuzz/work/$$n.log || { tail -50 build/fuzz/work/$$n.log; exit 1; }; \
 		grep -E '^stat::number_of_executed_units' build/fuzz/work/$$n.log; \
