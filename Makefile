@@ -132,12 +132,20 @@ asan:
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		$(MAKE) BUILD=build/asan SAN=1 CC=clang check
 
-# libFuzzer needs clang. Each target runs FUZZ_TIME seconds on its corpus.
+# libFuzzer needs clang.  The library is built once with the fuzzing
+# instrumentation; each target links it.  Each runs FUZZ_TIME seconds.
 FUZZ_CFLAGS := -std=c17 -O1 -g -D_GNU_SOURCE -Ilib -fno-omit-frame-pointer \
-	-fsanitize=fuzzer,address,undefined $(WARN)
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h)
+	-fsanitize=fuzzer-no-link,address,undefined $(WARN)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(UNIT_LIBS)
+	clang $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+build/fuzz/libfacteur.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libfacteur.a
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libfacteur.a $(UNIT_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do \
@@ -159,4 +167,4 @@ install: $(BINS)
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) build/fuzz/obj -name '*.d' 2>/dev/null)
