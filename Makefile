@@ -158,11 +158,14 @@ fuzz: $(FUZZ_BINS)
 	done
 
 install: $(BINS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
 	@set -e; $(foreach p,$(PROGS),\
 		echo "install $(p) -> $(DESTDIR)$(if $(filter sbin,$($(p)_DIR)),$(SBINDIR),$(BINDIR))/$(p)"; \
 		install -m $(or $($(p)_MODE),755) $(BUILD)/bin/$(p) $(DESTDIR)$(if $(filter sbin,$($(p)_DIR)),$(SBINDIR),$(BINDIR))/$(p);)
-	install -m 644 $(sort $(MANS)) $(DESTDIR)$(MANDIR)/man8/
+	@set -e; for m in $(sort $(MANS)); do s=$${m##*.}; \
+		install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		echo "install $$m -> $(DESTDIR)$(MANDIR)/man$$s/"; \
+		install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
 clean:
 	rm -rf build
