@@ -1,0 +1,19 @@
+# tls/: tlsd, the only program that holds TLS keys (UCSPI-TLS front end).
+PROGS += tlsd
+tlsd_SRCS := tls/tlsd.c
+tlsd_LIBS := $(SSL_LIBS)
+tlsd_DIR  := sbin
+MANS += man/tlsd.8
+
+# The line-protocol daemon the integration tests run under tlsd: speaks
+# the daemon side of UCSPI-TLS through lib/ucspitls.  Built with the
+# programs, never installed.
+TLS_TESTD := $(BUILD)/tests/bin/ucspitls-lined
+$(TLS_TESTD): $(BUILD)/tests/integration/helpers/ucspitls_lined.o $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
+all: $(TLS_TESTD)
+integration: $(TLS_TESTD)
+
+# tlsd alone includes OpenSSL's headers.
+$(BUILD)/tls/tlsd.o: ALL_CPPFLAGS += $(SSL_CFLAGS)

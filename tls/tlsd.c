@@ -1,0 +1,1012 @@
+/*
+ * tlsd: TLS in its own process, between tcpserver (or inetd, systemd)
+ * and a protocol daemon.  See man/tlsd.8.
+ *
+ * Process layout: tlsd forks the program before it reads any key, so the
+ * program's address space never held the key.  The child switches to the
+ * program's user at once and waits on a pipe for a "go" message (the
+ * UCSPI-TLS info string, which carries SSL_PROTOCOL and SSL_CIPHER in
+ * implicit mode); the parent loads the certificate and key (as root when
+ * run as root), switches to tlsd's own user, and then either performs the
+ * handshake and relays (implicit mode), or lets the program talk on the
+ * socket in plaintext and waits for the UCSPI-TLS "y"/"Y" command on the
+ * control socket (-n).  The parent stays the parent: it reaps the program,
+ * and exits with its status, so tcpserver's process count stays true and
+ * nothing is left behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "log.h"
+#include "num.h"
+#include "str.h"
+#include "ucspitls.h"
+
+enum rc { RC_OK = 0, RC_HANDSHAKE = 1, RC_PERM = 100, RC_TEMP = 111 };
+
+#define RELAY_BUF 16384
+#define DN_MAX 1024
+
+struct ident {
+	int set;
+	uid_t uid;
+	gid_t gid;
+	char name[64]; /* non-empty: supplementary groups from the group file */
+};
+
+struct cfg {
+	int starttls;
+	int verbose;
+	int require_cert;
+	const char *cert, *key, *cafile;
+	int hs_ms, idle_ms, grace_ms;
+	struct ident prog, self;
+	char **argv;
+	const char *peer;
+};
+
+struct buf {
+	size_t off, len;
+	unsigned char d[RELAY_BUF];
+};
+
+static void
+usage(void)
+{
+	log_die(RC_PERM, "usage: tlsd [-nvA] [-c certfile] [-k keyfile] "
+			 "[-a cafile] [-u user|uid:gid] [-U user|uid:gid] "
+			 "[-h handshake_secs] [-t idle_secs] [-w grace_secs] "
+			 "prog [arg...]");
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+secs_opt(const char *z, const char *what)
+{
+	uint64_t v;
+
+	if (num_u64z(z, 86400, &v) < 0 || v == 0)
+		log_die(RC_PERM, "bad %s %s: want 1 to 86400 seconds", what, z);
+	return (int)v * 1000;
+}
+
+/* "user" (passwd entry, with its groups) or "uid:gid" (numbers). */
+static int
+parse_ident(const char *z, struct ident *id)
+{
+	const char *colon = strchr(z, ':');
+	uint64_t u, g;
+
+	memset(id, 0, sizeof *id);
+	if (colon != NULL) {
+		if (num_u64(z, (size_t)(colon - z), UINT32_MAX - 1, &u) < 0 ||
+		    num_u64z(colon + 1, UINT32_MAX - 1, &g) < 0)
+			return -1;
+		id->uid = (uid_t)u;
+		id->gid = (gid_t)g;
+	} else {
+		struct passwd *pw;
+
+		if (strlen(z) >= sizeof id->name)
+			return -1;
+		errno = 0;
+		pw = getpwnam(z);
+		if (pw == NULL)
+			return -1;
+		id->uid = pw->pw_uid;
+		id->gid = pw->pw_gid;
+		memcpy(id->name, z, strlen(z) + 1);
+	}
+	id->set = 1;
+	return 0;
+}
+
+/* UID/GID-style environment pair; both or neither. */
+static void
+ident_env(const char *uname, const char *gname, struct ident *id)
+{
+	const char *u = getenv(uname), *g = getenv(gname);
+	uint64_t uv, gv;
+
+	if (id->set || (u == NULL && g == NULL))
+		return;
+	if (u == NULL || g == NULL || num_u64z(u, UINT32_MAX - 1, &uv) < 0 ||
+	    num_u64z(g, UINT32_MAX - 1, &gv) < 0)
+		log_die(RC_PERM, "bad %s/%s in the environment", uname, gname);
+	id->uid = (uid_t)uv;
+	id->gid = (gid_t)gv;
+	id->name[0] = '\0';
+	id->set = 1;
+}
+
+static void
+parse_args(int argc, char **argv, struct cfg *cfg)
+{
+	int c;
+
+	memset(cfg, 0, sizeof *cfg);
+	cfg->hs_ms = 30 * 1000;
+	cfg->idle_ms = 1200 * 1000;
+	cfg->grace_ms = 10 * 1000;
+	while ((c = getopt(argc, argv, "+nvAc:k:a:u:U:h:t:w:")) != -1) {
+		switch (c) {
+		case 'n':
+			cfg->starttls = 1;
+			break;
+		case 'v':
+			cfg->verbose = 1;
+			break;
+		case 'A':
+			cfg->require_cert = 1;
+			break;
+		case 'c':
+			cfg->cert = optarg;
+			break;
+		case 'k':
+			cfg->key = optarg;
+			break;
+		case 'a':
+			cfg->cafile = optarg;
+			break;
+		case 'u':
+			if (parse_ident(optarg, &cfg->prog) < 0)
+				log_die(RC_PERM, "bad program user %s", optarg);
+			break;
+		case 'U':
+			if (parse_ident(optarg, &cfg->self) < 0)
+				log_die(RC_PERM, "bad tlsd user %s", optarg);
+			break;
+		case 'h':
+			cfg->hs_ms = secs_opt(optarg, "handshake timeout");
+			break;
+		case 't':
+			cfg->idle_ms = secs_opt(optarg, "idle timeout");
+			break;
+		case 'w':
+			cfg->grace_ms = secs_opt(optarg, "grace time");
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind >= argc)
+		usage();
+	cfg->argv = argv + optind;
+	if (cfg->cert == NULL)
+		cfg->cert = getenv("CERTFILE");
+	if (cfg->key == NULL)
+		cfg->key = getenv("KEYFILE");
+	if (cfg->key == NULL)
+		cfg->key = cfg->cert;
+	if (cfg->cafile == NULL)
+		cfg->cafile = getenv("CAFILE");
+	if (cfg->cert == NULL || cfg->cert[0] == '\0')
+		log_die(RC_PERM, "no certificate: give -c or CERTFILE");
+	if (cfg->require_cert && cfg->cafile == NULL)
+		log_die(RC_PERM, "-A needs a CA file (-a or CAFILE)");
+	ident_env("UID", "GID", &cfg->prog);
+	ident_env("TLS_UID", "TLS_GID", &cfg->self);
+	cfg->peer = getenv("TCPREMOTEIP");
+	if (cfg->peer == NULL)
+		cfg->peer = "unknown";
+}
+
+/*
+ * Switches to id when running as root; checks root is really gone (unless
+ * uid 0 was asked for explicitly).  Not root: nothing to do.
+ */
+static int
+become(const struct ident *id)
+{
+	uid_t r, e, s;
+
+	if (geteuid() != 0 || !id->set)
+		return 0;
+	if (id->name[0] != '\0') {
+		if (initgroups(id->name, id->gid) < 0)
+			return -1;
+	} else if (setgroups(1, &id->gid) < 0)
+		return -1;
+	if (setresgid(id->gid, id->gid, id->gid) < 0 ||
+	    setresuid(id->uid, id->uid, id->uid) < 0)
+		return -1;
+	if (getresuid(&r, &e, &s) < 0 || r != id->uid || e != id->uid ||
+	    s != id->uid) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+ssl_err(void)
+{
+	static char b[256];
+	unsigned long e = ERR_get_error();
+
+	if (e == 0)
+		return "unknown error";
+	ERR_error_string_n(e, b, sizeof b);
+	ERR_clear_error();
+	return b;
+}
+
+/* Per connection, so a renewed certificate is used by the next one. */
+static SSL_CTX *
+load_ctx(const struct cfg *cfg)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (ctx == NULL)
+		return NULL;
+	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
+	    !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION))
+		goto fail;
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
+		SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+		SSL_OP_NO_TICKET);
+	/* Every tlsd is a new process: nothing to resume from. */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(ctx, 0);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
+	/* TLS 1.2: ephemeral ECDH with AEAD only; TLS 1.3 is always so. */
+	if (!SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20") ||
+	    !SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384"))
+		goto fail;
+	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert) != 1) {
+		log_error("unable to load certificate chain %s: %s", cfg->cert,
+		    ssl_err());
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		log_error("unable to load private key %s: %s", cfg->key,
+		    ssl_err());
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (cfg->cafile != NULL) {
+		STACK_OF(X509_NAME) *names;
+
+		if (SSL_CTX_load_verify_locations(ctx, cfg->cafile, NULL) != 1) {
+			log_error("unable to load CA file %s: %s", cfg->cafile,
+			    ssl_err());
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
+		names = SSL_load_client_CA_file(cfg->cafile);
+		if (names != NULL)
+			SSL_CTX_set_client_CA_list(ctx, names);
+		SSL_CTX_set_verify(ctx,
+		    SSL_VERIFY_PEER |
+			(cfg->require_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+		    NULL);
+		SSL_CTX_set_verify_depth(ctx, 8);
+	}
+	return ctx;
+fail:
+	log_error("unable to set up TLS: %s", ssl_err());
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+/* Appends NAME=value\0 with value forced to printable ASCII. */
+static int
+info_add(struct str *s, const char *name, const char *value, size_t max)
+{
+	size_t i, n = strlen(value);
+
+	if (n > max)
+		n = max;
+	if (str_appendz(s, name) < 0 || str_appendc(s, '=') < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)value[i];
+		if (str_appendc(s, (c >= 0x20 && c <= 0x7e) ? (char)c : '?') < 0)
+			return -1;
+	}
+	return str_appendc(s, '\0');
+}
+
+/* The UCSPI-TLS info string for this connection. */
+static int
+build_info(SSL *ssl, struct str *s)
+{
+	X509 *peer;
+	int rc = 0;
+
+	str_clear(s);
+	if (info_add(s, "SSL_PROTOCOL", SSL_get_version(ssl), 64) < 0 ||
+	    info_add(s, "SSL_CIPHER", SSL_get_cipher_name(ssl), 128) < 0)
+		return -1;
+	peer = SSL_get1_peer_certificate(ssl);
+	if (peer != NULL) {
+		char dn[DN_MAX];
+		BIO *b = BIO_new(BIO_s_mem());
+		int n = 0;
+
+		if (b != NULL) {
+			X509_NAME_print_ex(b, X509_get_subject_name(peer), 0,
+			    XN_FLAG_RFC2253);
+			n = BIO_read(b, dn, sizeof dn - 1);
+			BIO_free(b);
+		}
+		dn[n > 0 ? n : 0] = '\0';
+		if (info_add(s, "SSL_CLIENT_VERIFY",
+			SSL_get_verify_result(ssl) == X509_V_OK ? "SUCCESS"
+								: "FAILED",
+			16) < 0 ||
+		    info_add(s, "SSL_CLIENT_S_DN", dn, DN_MAX) < 0)
+			rc = -1;
+		X509_free(peer);
+	} else if (info_add(s, "SSL_CLIENT_VERIFY", "NONE", 16) < 0)
+		rc = -1;
+	if (rc == 0 && str_appendc(s, '\0') < 0)
+		rc = -1;
+	return rc;
+}
+
+static int
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+wait_fd(int fd, short ev, long long deadline)
+{
+	struct pollfd p = { .fd = fd, .events = ev };
+	long long left = deadline - now_ms();
+	int r;
+
+	if (left <= 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	r = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+	if (r < 0 && errno == EINTR)
+		return 0;
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+handshake(SSL *ssl, const struct cfg *cfg)
+{
+	long long deadline = now_ms() + cfg->hs_ms;
+
+	for (;;) {
+		int r, e;
+
+		ERR_clear_error();
+		r = SSL_accept(ssl);
+		if (r == 1)
+			return 0;
+		e = SSL_get_error(ssl, r);
+		if (e == SSL_ERROR_WANT_READ)
+			r = wait_fd(0, POLLIN, deadline);
+		else if (e == SSL_ERROR_WANT_WRITE)
+			r = wait_fd(1, POLLOUT, deadline);
+		else {
+			if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+				log_info("handshake failed ip=%s: %s", cfg->peer,
+				    r == 0 || errno == 0 ? "connection closed"
+							 : strerror(errno));
+			else
+				log_info("handshake failed ip=%s: %s", cfg->peer,
+				    ssl_err());
+			return -1;
+		}
+		if (r < 0) {
+			log_info("handshake failed ip=%s: %s", cfg->peer,
+			    errno == ETIMEDOUT ? "timed out" : strerror(errno));
+			return -1;
+		}
+	}
+}
+
+/* Writes all of p to a blocking or non-blocking fd, bounded by ms. */
+static int
+write_all(int fd, const void *p, size_t n, int ms)
+{
+	long long deadline = now_ms() + ms;
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+
+		if (w > 0) {
+			c += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			if (wait_fd(fd, POLLOUT, deadline) < 0)
+				return -1;
+			continue;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/* Counters for the end-of-session log line. */
+struct stats {
+	unsigned long long in, out;
+};
+
+/*
+ * Relays until the program closes its output (clean end: close_notify),
+ * the client goes away, or nothing moves for the idle timeout.  net_eof:
+ * the client's half is closed; app_w closed then, so the program sees
+ * EOF.  Returns 0 clean, -1 otherwise (already logged).
+ */
+static int
+relay(SSL *ssl, int *app_wp, int app_r, int ctlfd, const struct cfg *cfg,
+    struct stats *st)
+{
+	static struct buf in, out;
+	int app_w = *app_wp;
+	int net_eof = 0, app_eof = 0;
+	long long last = now_ms();
+
+	in.off = in.len = out.off = out.len = 0;
+	for (;;) {
+		struct pollfd p[5];
+		short net_r = 0, net_w = 0;
+		int progress, any = 0, n = 0, r;
+		long long left;
+
+		do {
+			progress = 0;
+			net_r = net_w = 0;
+			/* Client to program. */
+			if (!net_eof && in.len == 0) {
+				ERR_clear_error();
+				r = SSL_read(ssl, in.d, sizeof in.d);
+				if (r > 0) {
+					in.off = 0;
+					in.len = (size_t)r;
+					st->in += (unsigned long long)r;
+					progress = 1;
+				} else {
+					int e = SSL_get_error(ssl, r);
+					unsigned long ee = ERR_peek_error();
+
+					if (e == SSL_ERROR_WANT_READ)
+						net_r = POLLIN;
+					else if (e == SSL_ERROR_WANT_WRITE)
+						net_w = POLLOUT;
+					else if (e == SSL_ERROR_ZERO_RETURN) {
+						net_eof = progress = 1;
+					} else if ((e == SSL_ERROR_SSL &&
+						       ERR_GET_REASON(ee) ==
+							   SSL_R_UNEXPECTED_EOF_WHILE_READING) ||
+					    (e == SSL_ERROR_SYSCALL && ee == 0 &&
+						(r == 0 || errno == ECONNRESET))) {
+						/* Abrupt: no close_notify. */
+						ERR_clear_error();
+						if (cfg->verbose)
+							log_info("client closed "
+								 "without "
+								 "close_notify "
+								 "ip=%s",
+							    cfg->peer);
+						return -1;
+					} else {
+						log_info("tls read error ip=%s: "
+							 "%s",
+						    cfg->peer,
+						    e == SSL_ERROR_SYSCALL
+							? strerror(errno)
+							: ssl_err());
+						return -1;
+					}
+				}
+			}
+			if (in.len > 0 && app_w < 0)
+				in.len = 0; /* the program stopped reading */
+			if (in.len > 0) {
+				ssize_t w = write(app_w, in.d + in.off,
+				    in.len - in.off);
+				if (w > 0) {
+					in.off += (size_t)w;
+					if (in.off == in.len)
+						in.off = in.len = 0;
+					progress = 1;
+				} else if (w < 0 && errno != EAGAIN &&
+				    errno != EINTR) {
+					close(app_w);
+					app_w = *app_wp = -1;
+					in.off = in.len = 0;
+					progress = 1;
+				}
+			}
+			if (net_eof && in.len == 0 && app_w >= 0) {
+				close(app_w);
+				app_w = *app_wp = -1;
+			}
+			/* Program to client. */
+			if (!app_eof && out.len == 0) {
+				ssize_t g = read(app_r, out.d, sizeof out.d);
+				if (g > 0) {
+					out.off = 0;
+					out.len = (size_t)g;
+					progress = 1;
+				} else if (g == 0 ||
+				    (errno != EAGAIN && errno != EINTR)) {
+					app_eof = progress = 1;
+				}
+			}
+			if (out.len > 0) {
+				ERR_clear_error();
+				r = SSL_write(ssl, out.d + out.off,
+				    (int)(out.len - out.off));
+				if (r > 0) {
+					out.off += (size_t)r;
+					st->out += (unsigned long long)r;
+					if (out.off == out.len)
+						out.off = out.len = 0;
+					progress = 1;
+				} else {
+					int e = SSL_get_error(ssl, r);
+
+					if (e == SSL_ERROR_WANT_READ)
+						net_r = POLLIN;
+					else if (e == SSL_ERROR_WANT_WRITE)
+						net_w = POLLOUT;
+					else {
+						log_info("tls write error ip=%s: "
+							 "%s",
+						    cfg->peer,
+						    e == SSL_ERROR_SYSCALL
+							? strerror(errno)
+							: ssl_err());
+						return -1;
+					}
+				}
+			}
+			if (app_eof && out.len == 0) {
+				/* Clean end: tell the client, best effort. */
+				ERR_clear_error();
+				if (SSL_shutdown(ssl) < 0)
+					ERR_clear_error();
+				shutdown(1, SHUT_WR);
+				return 0;
+			}
+			any |= progress;
+		} while (progress);
+		if (any)
+			last = now_ms();
+		left = last + cfg->idle_ms - now_ms();
+		if (left <= 0) {
+			log_info("idle timeout ip=%s", cfg->peer);
+			return -1;
+		}
+		if (net_r) {
+			p[n].fd = 0;
+			p[n++].events = POLLIN;
+		}
+		if (net_w) {
+			p[n].fd = 1;
+			p[n++].events = POLLOUT;
+		}
+		if (in.len > 0 && app_w >= 0) {
+			p[n].fd = app_w;
+			p[n++].events = POLLOUT;
+		}
+		if (!app_eof && out.len == 0) {
+			p[n].fd = app_r;
+			p[n++].events = POLLIN;
+		}
+		if (ctlfd >= 0) {
+			p[n].fd = ctlfd;
+			p[n++].events = POLLIN;
+		}
+		r = poll(p, (nfds_t)n, left > INT_MAX ? INT_MAX : (int)left);
+		if (r < 0 && errno != EINTR) {
+			log_error("poll: %s", strerror(errno));
+			return -1;
+		}
+		if (r > 0 && ctlfd >= 0 && (p[n - 1].revents != 0)) {
+			/* Commands after the start mean nothing now. */
+			char junk[64];
+			ssize_t g = read(ctlfd, junk, sizeof junk);
+			if (g == 0 || (g < 0 && errno != EAGAIN && errno != EINTR))
+				ctlfd = -1;
+		}
+	}
+}
+
+/* The child: becomes the program once the parent says go. */
+static void __attribute__((noreturn))
+child(const struct cfg *cfg, int gofd, pid_t parent)
+{
+	char msg[UCSPITLS_INFO_MAX];
+	size_t len = 0, used;
+	sigset_t none;
+	int r;
+
+	if (become(&cfg->prog) < 0)
+		log_die(RC_TEMP, "unable to switch to the program's user: %s",
+		    strerror(errno));
+	/* If tlsd dies, so does the session. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(RC_TEMP);
+	for (;;) {
+		ssize_t g = read(gofd, msg + len, sizeof msg - len);
+		if (g < 0 && errno == EINTR)
+			continue;
+		if (g <= 0)
+			_exit(RC_TEMP); /* tlsd gave up: nothing to run */
+		len += (size_t)g;
+		r = ucspitls_parse_info(msg, len, &used, NULL, NULL);
+		if (r == 1)
+			break;
+		if (r < 0 || len == sizeof msg)
+			log_die(RC_TEMP, "bad start message from tlsd");
+	}
+	close(gofd);
+	unsetenv("CERTFILE");
+	unsetenv("KEYFILE");
+	unsetenv("CAFILE");
+	unsetenv("TLS_UID");
+	unsetenv("TLS_GID");
+	{
+		size_t off = 0;
+		while (msg[off] != '\0') {
+			char *eq = strchr(msg + off, '=');
+			size_t l = strlen(msg + off);
+			*eq = '\0';
+			if (setenv(msg + off, eq + 1, 1) < 0)
+				log_die(RC_TEMP, "out of memory");
+			off += l + 1;
+		}
+	}
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execvp(cfg->argv[0], cfg->argv);
+	log_die(RC_TEMP, "unable to run %s: %s", cfg->argv[0], strerror(errno));
+}
+
+static int
+status_rc(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return RC_TEMP;
+}
+
+/* Waits up to ms for pid; 1 and *st_r when it ended, 0 if not yet. */
+static int
+wait_for(pid_t pid, int ms, int *st_r)
+{
+	long long deadline = now_ms() + ms;
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	for (;;) {
+		long long left;
+		struct timespec ts;
+		pid_t r = waitpid(pid, st_r, WNOHANG);
+
+		if (r == pid || (r < 0 && errno == ECHILD))
+			return 1;
+		left = deadline - now_ms();
+		if (left <= 0)
+			return 0;
+		if (left > 100)
+			left = 100;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000000L;
+		sigtimedwait(&chld, NULL, &ts);
+	}
+}
+
+/*
+ * The program has lost its client (or was never started): give it the
+ * grace time to finish, then SIGTERM, then SIGKILL.  When tlsd may not
+ * signal it (another user), exiting makes the kernel send the SIGTERM
+ * (PR_SET_PDEATHSIG).
+ */
+static int
+reap(pid_t pid, const struct cfg *cfg)
+{
+	int st = 0;
+
+	if (wait_for(pid, cfg->grace_ms, &st))
+		return status_rc(st);
+	log_warn("program pid %ld still running after %d s: terminating",
+	    (long)pid, cfg->grace_ms / 1000);
+	if (kill(pid, SIGTERM) < 0)
+		return RC_TEMP;
+	if (wait_for(pid, 2000, &st))
+		return RC_TEMP;
+	kill(pid, SIGKILL);
+	wait_for(pid, 2000, &st);
+	return RC_TEMP;
+}
+
+static int
+send_go(int gofd, const char *p, size_t n)
+{
+	int r = write_all(gofd, p, n, 5000);
+
+	close(gofd);
+	return r;
+}
+
+static int
+run(const struct cfg *cfg)
+{
+	int go[2], a[2] = { -1, -1 }, b[2] = { -1, -1 };
+	int ctl[2] = { -1, -1 }, c[2] = { -1, -1 }, d[2] = { -1, -1 };
+	struct str info = STR_INIT;
+	struct stats st = { 0, 0 };
+	SSL_CTX *ctx;
+	SSL *ssl = NULL;
+	pid_t pid, me = getpid();
+	int rc, app_w, app_r, ctlfd = -1;
+	sigset_t chld;
+
+	if (fcntl(0, F_GETFD) < 0 || fcntl(1, F_GETFD) < 0)
+		log_die(RC_PERM, "descriptors 0 and 1 must be the connection");
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+
+	if (pipe2(go, O_CLOEXEC) < 0)
+		log_die(RC_TEMP, "pipe: %s", strerror(errno));
+	if (cfg->starttls) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0 ||
+		    pipe2(c, O_CLOEXEC) < 0 || pipe2(d, O_CLOEXEC) < 0)
+			log_die(RC_TEMP, "pipe: %s", strerror(errno));
+	} else if (pipe2(a, O_CLOEXEC) < 0 || pipe2(b, O_CLOEXEC) < 0)
+		log_die(RC_TEMP, "pipe: %s", strerror(errno));
+
+	pid = fork();
+	if (pid < 0)
+		log_die(RC_TEMP, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(go[1]);
+		if (cfg->starttls) {
+			struct str e = STR_INIT;
+
+			close(ctl[0]);
+			close(c[1]);
+			close(d[0]);
+			/* These three survive the exec; the socket stays on 0/1. */
+			if (fcntl(ctl[1], F_SETFD, 0) < 0 ||
+			    fcntl(c[0], F_SETFD, 0) < 0 ||
+			    fcntl(d[1], F_SETFD, 0) < 0)
+				log_die(RC_TEMP, "fcntl: %s", strerror(errno));
+			if (str_printf(&e, "%d", ctl[1]) < 0 ||
+			    setenv("SSLCTLFD", e.s, 1) < 0)
+				log_die(RC_TEMP, "out of memory");
+			str_clear(&e);
+			if (str_printf(&e, "%d", c[0]) < 0 ||
+			    setenv("SSLREADFD", e.s, 1) < 0)
+				log_die(RC_TEMP, "out of memory");
+			str_clear(&e);
+			if (str_printf(&e, "%d", d[1]) < 0 ||
+			    setenv("SSLWRITEFD", e.s, 1) < 0)
+				log_die(RC_TEMP, "out of memory");
+			str_free(&e);
+		} else {
+			/* The program never holds the client's socket. */
+			if (dup2(a[0], 0) < 0 || dup2(b[1], 1) < 0)
+				log_die(RC_TEMP, "dup2: %s", strerror(errno));
+			close(a[0]);
+			close(a[1]);
+			close(b[0]);
+			close(b[1]);
+		}
+		child(cfg, go[0], me);
+	}
+	close(go[0]);
+	if (cfg->starttls) {
+		close(ctl[1]);
+		close(c[0]);
+		close(d[1]);
+		ctlfd = ctl[0];
+		app_w = c[1];
+		app_r = d[0];
+	} else {
+		close(a[0]);
+		close(b[1]);
+		app_w = a[1];
+		app_r = b[0];
+	}
+
+	/* The key is read now, as root if we are, never by the child. */
+	ctx = load_ctx(cfg);
+	if (become(&cfg->self) < 0) {
+		log_error("unable to switch to tlsd's user: %s", strerror(errno));
+		goto abort;
+	}
+	if (ctx == NULL)
+		goto abort;
+	ssl = SSL_new(ctx);
+	if (ssl == NULL || !SSL_set_rfd(ssl, 0) || !SSL_set_wfd(ssl, 1)) {
+		log_error("unable to set up TLS: %s", ssl_err());
+		goto abort;
+	}
+	SSL_set_accept_state(ssl);
+
+	if (!cfg->starttls) {
+		if (set_nonblock(0) < 0 || set_nonblock(1) < 0 ||
+		    set_nonblock(app_w) < 0 || set_nonblock(app_r) < 0) {
+			log_error("fcntl: %s", strerror(errno));
+			goto abort;
+		}
+		if (handshake(ssl, cfg) < 0) {
+			rc = RC_HANDSHAKE;
+			goto close_all;
+		}
+		if (build_info(ssl, &info) < 0 ||
+		    send_go(go[1], info.s, info.len) < 0) {
+			go[1] = -1;
+			log_error("unable to start the program");
+			goto abort;
+		}
+		go[1] = -1;
+		if (cfg->verbose)
+			log_info("tls ip=%s protocol=%s cipher=%s", cfg->peer,
+			    SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+		relay(ssl, &app_w, app_r, -1, cfg, &st);
+	} else {
+		char cmd = 0;
+		int started = 0;
+
+		if (send_go(go[1], "\0\0", 2) < 0) {
+			go[1] = -1;
+			log_error("unable to start the program");
+			goto abort;
+		}
+		go[1] = -1;
+		/*
+		 * Plaintext: the program has the socket.  Wait for its
+		 * command; EOF means it ended or gave up TLS, and then the
+		 * session is its own business until it exits.
+		 */
+		for (;;) {
+			ssize_t g = read(ctlfd, &cmd, 1);
+
+			if (g == 1 && (cmd == 'y' || cmd == 'Y')) {
+				started = 1;
+				break;
+			}
+			if (g == 1)
+				continue; /* unknown commands are ignored */
+			if (g < 0 && errno == EINTR)
+				continue;
+			break;
+		}
+		if (!started) {
+			int s = 0;
+
+			close(ctlfd);
+			close(app_w);
+			close(app_r);
+			while (waitpid(pid, &s, 0) < 0 && errno == EINTR)
+				;
+			rc = status_rc(s);
+			goto out;
+		}
+		/* The program let go of the socket: it is ours now. */
+		if (set_nonblock(0) < 0 || set_nonblock(1) < 0 ||
+		    set_nonblock(app_w) < 0 || set_nonblock(app_r) < 0 ||
+		    set_nonblock(ctlfd) < 0) {
+			log_error("fcntl: %s", strerror(errno));
+			goto abort;
+		}
+		if (handshake(ssl, cfg) < 0) {
+			/* The program sees the control socket close. */
+			rc = RC_HANDSHAKE;
+			goto close_all;
+		}
+		if (cmd == 'Y' &&
+		    (build_info(ssl, &info) < 0 ||
+			write_all(ctlfd, info.s, info.len, cfg->hs_ms) < 0)) {
+			log_error("unable to answer the program: %s",
+			    strerror(errno));
+			goto abort;
+		}
+		if (cfg->verbose)
+			log_info("starttls ip=%s protocol=%s cipher=%s",
+			    cfg->peer, SSL_get_version(ssl),
+			    SSL_get_cipher_name(ssl));
+		relay(ssl, &app_w, app_r, ctlfd, cfg, &st);
+	}
+	rc = -1;
+	goto close_all;
+abort:
+	rc = RC_TEMP;
+close_all:
+	/* relay closed app_w when it was done with it. */
+	if (go[1] >= 0)
+		close(go[1]);
+	if (ctlfd >= 0)
+		close(ctlfd);
+	if (app_w >= 0)
+		close(app_w);
+	close(app_r);
+	shutdown(1, SHUT_RDWR);
+	{
+		int r = reap(pid, cfg);
+		if (rc < 0)
+			rc = r;
+	}
+	if (cfg->verbose)
+		log_info("end ip=%s in=%llu out=%llu status=%d", cfg->peer, st.in,
+		    st.out, rc);
+out:
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	str_free(&info);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cfg cfg;
+
+	log_init(argv[0]);
+	parse_args(argc, argv, &cfg);
+	if (geteuid() == 0) {
+		if (!cfg.self.set)
+			log_die(RC_PERM, "running as root: tlsd's own user "
+					 "is needed (-U or TLS_UID/TLS_GID)");
+		if (!cfg.prog.set)
+			log_die(RC_PERM, "running as root: the program's user "
+					 "is needed (-u or UID/GID)");
+		if (cfg.self.uid == 0)
+			log_die(RC_PERM, "tlsd's own user must not be root");
+		if (cfg.self.uid == cfg.prog.uid)
+			log_die(RC_PERM, "tlsd's user and the program's user "
+					 "must differ");
+	}
+	return run(&cfg);
+}
