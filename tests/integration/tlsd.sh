@@ -66,8 +66,10 @@ no_strays() {
 start imp -v -c cert.pem -k key.pem $IDS "$LINED"
 start stls -n -v -c cert.pem -k key.pem $IDS "$LINED"
 start vuln -n -c cert.pem -k key.pem $IDS env LINED_VULNERABLE=1 "$LINED"
+start cat -c cert.pem -k key.pem $IDS cat
 start short -v -h 2 -t 2 -w 2 -c cert.pem -k key.pem $IDS "$LINED"
 IMP=$(port imp) STLS=$(port stls) VULN=$(port vuln) SHORT=$(port short)
+CAT=$(port cat)
 
 say "openssl s_client, implicit TLS (1.3 and 1.2)"
 out=$(printf 'TLS\r\nQUIT\r\n' | timeout 20 openssl s_client -quiet \
@@ -93,6 +95,10 @@ echo "$out" | grep -q '^plain: 250 none none' ||
 	fail "SSL_PROTOCOL set before STARTTLS: $out"
 no_strays imp "python implicit"
 no_strays stls "python starttls"
+
+say "bulk both ways through tlsd (cat as the program)"
+client echo "$CAT" 8 || fail "bulk echo"
+no_strays cat "bulk echo"
 
 say "a server that does not start TLS still says why"
 out=$(printf 'STARTTLS\r\nQUIT\r\n' | UCSPITLS=- timeout 10 "$LINED") ||

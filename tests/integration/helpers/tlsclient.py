@@ -24,6 +24,8 @@ not, 2 on a setup problem):
   clientcert PORT CERT KEY implicit TLS with a client certificate; prints
                            the program's SSL_CLIENT_VERIFY and DN
   ids PORT                 prints the program's "ID" answer
+  echo PORT MB             the program is cat: sends MB megabytes of random
+                           bytes while reading them back; they must match
 """
 import hashlib
 import socket
@@ -263,6 +265,33 @@ def main():
         l.cmd("QUIT")
         t.close()
         return 0
+    if mode == "echo":
+        import os
+        size = int(sys.argv[3]) * 1000 * 1000
+        data = os.urandom(size)
+        t = ctx().wrap_socket(connect(port))
+        t.settimeout(60)
+        got = bytearray()
+        # Both directions busy, never more than 256 kB in flight, so
+        # neither side can block the other for good.
+        step, window = 65536, 262144
+        for i in range(0, size, step):
+            t.sendall(data[i:i + step])
+            while len(got) < i + step - window:
+                d = t.recv(1 << 18)
+                if not d:
+                    break
+                got += d
+        while len(got) < size:
+            d = t.recv(1 << 18)
+            if not d:
+                break
+            got += d
+        ok = bytes(got) == data
+        print("echoed %d of %d bytes, %s" % (len(got), size,
+                                             "same" if ok else "DIFFERENT"))
+        t.close()
+        return 0 if ok else 1
     print(__doc__)
     return 2
 
