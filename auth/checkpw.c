@@ -22,7 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/auxv.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +43,31 @@ enum rc { RC_NO = 1, RC_USAGE = 2, RC_TEMP = 111 };
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 
 static const char *remote_ip = "unknown";
+static char peer_buf[INET6_ADDRSTRLEN];
+
+/* The peer's address: TCPREMOTEIP, or else getpeername(0). */
+static void
+find_remote_ip(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	const char *ip = getenv("TCPREMOTEIP");
+
+	if (ip != NULL && *ip != '\0' && strlen(ip) <= 64) {
+		remote_ip = ip;
+		return;
+	}
+	if (getpeername(0, (struct sockaddr *)&ss, &sl) < 0)
+		return;
+	if (ss.ss_family == AF_INET &&
+	    inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
+	    peer_buf, sizeof peer_buf) != NULL)
+		remote_ip = peer_buf;
+	else if (ss.ss_family == AF_INET6 &&
+	    inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+	    peer_buf, sizeof peer_buf) != NULL)
+		remote_ip = peer_buf;
+}
 
 static void
 on_alarm(int sig)
@@ -241,7 +270,7 @@ main(int argc, char **argv)
 	struct auth_conf conf;
 	struct passwd_err perr;
 	struct passwd_cost cost;
-	const char *hash, *why, *ip;
+	const char *hash, *why;
 	char errbuf[512], path[4096];
 	size_t len, col;
 	int secure, fd, found = 0, ok = 0;
@@ -252,12 +281,20 @@ main(int argc, char **argv)
 	secure = getauxval(AT_SECURE) != 0 || getuid() != geteuid() ||
 	    getgid() != getegid();
 	env_clean(secure);
+	/* No core file may hold a secret. */
+	{
+		struct rlimit rl = { 0, 0 };
+
+		setrlimit(RLIMIT_CORE, &rl);
+	}
+	/* Setuid root: make the real uid root too, so the caller can no
+	 * longer signal us (and, say, cut the failure delay short). */
+	if (secure && geteuid() == 0 && setresuid(0, 0, 0) < 0)
+		log_die(RC_TEMP, "unable to set uid 0: %s", strerror(errno));
 	if (argc < 2)
 		log_die(RC_USAGE, "usage: checkpw prog [arg...] "
 				  "(with user NUL secret NUL challenge NUL on fd 3)");
-	ip = getenv("TCPREMOTEIP");
-	if (ip != NULL && strlen(ip) <= 64)
-		remote_ip = ip;
+	find_remote_ip();
 	if (sodium_init() < 0)
 		log_die(RC_TEMP, "unable to initialize libsodium");
 	if (auth_conf_read(&conf, errbuf, sizeof errbuf) < 0)

@@ -579,6 +579,78 @@ check_costs(void *arg, unsigned lineno, const char *s, size_t n,
 	return 0;
 }
 
+struct sync {
+	struct cdb cdb;
+	char *buf;
+	unsigned stale_line;
+};
+
+/* -t: is this entry in the cdb, byte for byte? */
+static int
+check_sync(void *arg, unsigned lineno, const char *s, size_t n,
+    const struct passwd_entry *e)
+{
+	struct sync *sy = arg;
+	unsigned len;
+
+	if (e == NULL || sy->stale_line != 0)
+		return 0;
+	if (cdb_find(&sy->cdb, e->user, (unsigned)strlen(e->user)) <= 0 ||
+	    (len = cdb_datalen(&sy->cdb)) != n ||
+	    cdb_read(&sy->cdb, sy->buf, len, cdb_datapos(&sy->cdb)) < 0 ||
+	    memcmp(sy->buf, s, n) != 0)
+		sy->stale_line = lineno;
+	return 0;
+}
+
+/*
+ * -t, second part: the cdb checkpw reads holds exactly the text's
+ * entries (it may not after a hand edit or a crash between renames).
+ */
+static void
+check_cdb(struct db *db, long entries)
+{
+	struct passwd_err err;
+	struct sync sy;
+	unsigned pos;
+	long records = 0;
+	int fd;
+
+	memset(&sy, 0, sizeof sy);
+	fd = openat(db->dirfd, AUTH_CDB, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		log_die(RC_REFUSED, "%s/%s: %s (run facteur-passwd compile)",
+		    control_dir(), AUTH_CDB, strerror(errno));
+	if (cdb_init(&sy.cdb, fd) < 0)
+		log_die(RC_REFUSED, "%s/%s: not a cdb (run facteur-passwd "
+				    "compile)", control_dir(), AUTH_CDB);
+	sy.buf = malloc(PASSWD_LINE_MAX + 1);
+	if (sy.buf == NULL)
+		log_die(RC_TEMP, "out of memory");
+	if (passwd_parse_file(db->text.s != NULL ? db->text.s : "",
+	    db->text.len, check_sync, &sy, &err) < 0)
+		report(&err);
+	if (sy.stale_line != 0)
+		log_die(RC_REFUSED, "%s/%s:%u:1: entry differs in %s (run "
+				    "facteur-passwd compile)", control_dir(),
+		    AUTH_PASSWD, sy.stale_line, AUTH_CDB);
+	cdb_seqinit(&pos, &sy.cdb);
+	while (cdb_seqnext(&pos, &sy.cdb) > 0)
+		records++;
+	if (cdb_find(&sy.cdb, AUTH_DUMMY_KEY, sizeof AUTH_DUMMY_KEY - 1) <= 0)
+		log_die(RC_REFUSED, "%s/%s: no %s record (run facteur-passwd "
+				    "compile)", control_dir(), AUTH_CDB,
+		    AUTH_DUMMY_KEY);
+	if (records != entries + 1)
+		log_die(RC_REFUSED, "%s/%s: %ld records for %ld users (run "
+				    "facteur-passwd compile)", control_dir(),
+		    AUTH_CDB, records, entries);
+	sodium_memzero(sy.buf, PASSWD_LINE_MAX + 1);
+	free(sy.buf);
+	cdb_free(&sy.cdb);
+	close(fd);
+}
+
 static int
 cmd_check(struct db *db, const struct auth_conf *conf)
 {
@@ -593,6 +665,7 @@ cmd_check(struct db *db, const struct auth_conf *conf)
 	    db->text.len, check_costs, (void *)conf, &err);
 	if (n < 0)
 		report(&err);
+	check_cdb(db, n);
 	return RC_OK;
 }
 

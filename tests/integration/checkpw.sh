@@ -170,6 +170,24 @@ for s in secret Secret tanstaaftanstaaf b913a602c7eda7a495b4e6e7334d3890; do
 		fail "secret $s in the log"
 done
 
+say "without TCPREMOTEIP the address comes from getpeername(0) (loopback TCP)"
+python3 - "$CP" "$T/bad" >"$T/peer.log" 2>&1 <<'EOF' || fail "peer run: $(cat "$T/peer.log")"
+import os, socket, subprocess, sys
+cp, rec = sys.argv[1], sys.argv[2]
+ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+ls.bind(("127.0.0.1", 0))
+ls.listen(1)
+c = socket.create_connection(ls.getsockname(), timeout=10)
+s, _ = ls.accept()
+env = {k: v for k, v in os.environ.items() if not k.startswith("TCP")}
+with open(rec, "rb") as f:
+    p = subprocess.run([cp, "true"], stdin=s, env=env, timeout=30, close_fds=False,
+                       preexec_fn=lambda: os.dup2(f.fileno(), 3))
+sys.exit(0 if p.returncode == 1 else 1)
+EOF
+grep -q 'auth failed user=joe ip=127.0.0.1 reason=wrong secret' "$T/peer.log" ||
+	fail "no peer address: $(cat "$T/peer.log")"
+
 say "the environment is cleaned; UCSPI variables are kept"
 env -i FOO=bar LD_LIBRARY_PATH=/nowhere PATH=/nowhere TCPREMOTEIP=192.0.2.9 \
 	PROTO=TCP SSL_PROTOCOL=TLSv1.3 FACTEUR_ETC="$E" \

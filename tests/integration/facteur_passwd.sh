@@ -119,7 +119,20 @@ expect_rc 0 "$FP" -t
 
 say "compile after a hand edit"
 sed 's/:1001:100:/:1003:100:/' "$T/saved" >"$E/passwd"
+expect_rc 1 "$FP" -t
+grep -q "$E/passwd:2:1: entry differs in passwd.cdb" "$T/stderr" || fail "-t stale: $(cat "$T/stderr")"
 "$FP" compile
+expect_rc 0 "$FP" -t
+say "-t notices a cdb with records the text lacks, or none at all"
+cp "$E/passwd.cdb" "$T/cdb.ok"
+{ cdb -d "$E/passwd.cdb"; } | sed '$d' >"$T/dump"
+{ cat "$T/dump"; printf '+5,1:ghost->x\n\n'; } | cdb -c "$E/passwd.cdb"
+expect_rc 1 "$FP" -t
+grep -q 'records for' "$T/stderr" || fail "-t extra record: $(cat "$T/stderr")"
+rm "$E/passwd.cdb"
+expect_rc 1 "$FP" -t
+cp "$T/cdb.ok" "$E/passwd.cdb"
+expect_rc 0 "$FP" -t
 cdb -q "$E/passwd.cdb" joe | grep -q ':1003:100:' || fail "compile did not pick up the edit"
 ls "$E" | grep -q tmp && fail "tmp file left: $(ls "$E")"
 
@@ -171,18 +184,21 @@ while [ $n -le 20 ]; do
 	(echo "crashpw$n" | FACTEUR_CRASH_AFTER=$n "$FP" add -s -u 1 -g 1 -d "$T/h" "crash$n") 2>/dev/null
 	rc=$?
 	set -e
-	expect_rc 0 "$FP" -t
 	if grep -q "^crash$n:" "$E/passwd"; then
 		# The text is new: the cdb is either new or (crash between
-		# the renames) old, and compile brings it up to date.
+		# the renames) old; -t says so, and compile repairs it.
 		r=$(login "crash$n" "crashpw$n")
 		if [ "$r" != 0 ]; then
+			expect_rc 1 "$FP" -t
+			grep -q 'run facteur-passwd compile' "$T/stderr" ||
+				fail "step $n: -t: $(cat "$T/stderr")"
 			"$FP" compile
 			[ "$(login "crash$n" "crashpw$n")" = 0 ] || fail "step $n: compile did not repair"
 		fi
 	else
 		[ "$(login "crash$n" "crashpw$n")" = 1 ] || fail "step $n: cdb new but text old"
 	fi
+	expect_rc 0 "$FP" -t
 	[ "$(login tty ttypass)" = 0 ] || fail "step $n: existing user lost"
 	rm -f "$E"/*.tmp.*
 	[ $rc = 0 ] && break
