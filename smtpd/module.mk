@@ -1,6 +1,8 @@
 # smtpd/: the MTA's receiving half: the spool writer, the ESMTP server
 # and the sendmail-compatible injector.
-PROGS += enqueue
+PROGS += enqueue smtpd
 enqueue_SRCS  := smtpd/enqueue.c
 enqueue_DIR   := sbin
+smtpd_SRCS    := smtpd/smtpd.c smtpd/policy.c
+smtpd_DIR     := sbin
 MANS += man/enqueue.8 man/facteur-spool.5
