@@ -205,7 +205,22 @@ echo "$out" | grep -q '^250 NONE$' || fail "no client cert: $out"
 out=$(client clientcert "$CCA" client.pem client.key)
 echo "$out" | grep -q '^250 SUCCESS$' || fail "client cert: $out"
 echo "$out" | grep -q '^250 CN=client-one$' || fail "client DN: $out"
+# A certificate from another CA fails the handshake, even when optional.
+if client clientcert "$CCA" cert.pem key.pem >/dev/null 2>&1; then
+	fail "client certificate from an unknown CA accepted"
+fi
+grep -q 'handshake failed' "$T/cca.log" || fail "unknown CA not logged"
 no_strays cca "client certificates"
+
+say "client certificates (required, -A)"
+start ccr -A -a ca.pem -c cert.pem -k key.pem $IDS "$LINED"
+CCR=$(port ccr)
+if client clientcert "$CCR" >/dev/null 2>&1; then
+	fail "-A accepted a client without a certificate"
+fi
+out=$(client clientcert "$CCR" client.pem client.key)
+echo "$out" | grep -q '^250 SUCCESS$' || fail "-A with a client cert: $out"
+no_strays ccr "required client certificates"
 
 if is_root; then
 	say "identities: program as nobody, tlsd as daemon, key root-only"
