@@ -5,4 +5,4 @@ enqueue_SRCS  := smtpd/enqueue.c
 enqueue_DIR   := sbin
 smtpd_SRCS    := smtpd/smtpd.c smtpd/policy.c
 smtpd_DIR     := sbin
-MANS += man/enqueue.8 man/facteur-spool.5
+MANS += man/enqueue.8 man/facteur-spool.5 man/smtpd.8
