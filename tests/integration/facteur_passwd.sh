@@ -117,6 +117,14 @@ rm "$E/argon2_max_memory"
 cp "$T/saved" "$E/passwd"
 expect_rc 0 "$FP" -t
 
+say "malformed control files: -t says which (1), checkpw fails temporarily (111)"
+echo lots >"$E/argon2_passes"
+expect_rc 1 "$FP" -t
+grep -q "$E/argon2_passes:1:1: not a number" "$T/stderr" || fail "-t control: $(cat "$T/stderr")"
+printf 'joe\0pw1\0\0' >"$T/rec"
+expect_rc 111 "$CP" true 3<"$T/rec"
+echo 1 >"$E/argon2_passes"
+
 say "compile after a hand edit"
 sed 's/:1001:100:/:1003:100:/' "$T/saved" >"$E/passwd"
 expect_rc 1 "$FP" -t
