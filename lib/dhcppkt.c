@@ -685,23 +685,26 @@ lower(int ch)
  * encoder only writes backwards) equals the labels lab[0..nlab).
  */
 static int
-same_suffix(const uint8_t *buf, size_t off, const char *const *lab,
-    const size_t *lablen, size_t nlab)
+same_suffix(const uint8_t *buf, size_t buflen, size_t off,
+    const char *const *lab, const size_t *lablen, size_t nlab)
 {
 	size_t k = 0, hops = 0, j;
 
 	for (;;) {
-		uint8_t l = buf[off];
+		uint8_t l;
 
+		if (off >= buflen)
+			return 0;
+		l = buf[off];
 		if ((l & 0xc0) == 0xc0) {
-			if (++hops > 128)
+			if (++hops > 128 || off + 1 >= buflen)
 				return 0;
 			off = (size_t)(l & 0x3f) << 8 | buf[off + 1];
 			continue;
 		}
 		if (l == 0)
 			return k == nlab;
-		if (k == nlab || l != lablen[k])
+		if (k == nlab || l != lablen[k] || off + 1 + l > buflen)
 			return 0;
 		for (j = 0; j < l; j++)
 			if (lower(buf[off + 1 + j]) != lower(lab[k][j]))
@@ -732,6 +735,8 @@ dhcp_dnssearch_encode(const char *const *names, size_t n, uint8_t *out,
 		const char *lab[DS_MAXLABELS], *s = names[i];
 		size_t lablen[DS_MAXLABELS], nlab = 0, total = 1, k, j;
 		size_t slen = strlen(s);
+		/* Only names already finished may be pointed at. */
+		size_t done_starts = nstarts, done_len = len;
 
 		if (slen > 0 && s[slen - 1] == '.')
 			slen--;
@@ -757,9 +762,9 @@ dhcp_dnssearch_encode(const char *const *names, size_t n, uint8_t *out,
 		for (k = 0; k < nlab; k++) {
 			size_t m, hit = SIZE_MAX;
 
-			for (m = 0; m < nstarts && hit == SIZE_MAX; m++)
-				if (same_suffix(out, starts[m], lab + k,
-					lablen + k, nlab - k))
+			for (m = 0; m < done_starts && hit == SIZE_MAX; m++)
+				if (same_suffix(out, done_len, starts[m],
+					lab + k, lablen + k, nlab - k))
 					hit = starts[m];
 			if (hit != SIZE_MAX && hit < 0x4000) {
 				if (cap - len < 2)

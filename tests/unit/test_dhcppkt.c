@@ -456,6 +456,18 @@ test_dnssearch(void **state)
 	    3);
 	assert_string_equal(txt, "a.b a.b c.a.b");
 
+	/* A name whose own labels repeat is not compressed into itself
+	 * (the buffer is dirty, so pointing into it would show). */
+	{
+		static const char *const self[] = { "a.a.a" };
+
+		memset(b, 0xc1, sizeof b);
+		n = dhcp_dnssearch_encode(self, 1, b, sizeof b);
+		assert_int_equal(n, 7);
+		assert_int_equal(dhcp_dnssearch_decode(b, (size_t)n, txt,
+				     sizeof txt), 1);
+		assert_string_equal(txt, "a.a.a");
+	}
 	assert_int_equal(dhcp_dnssearch_encode(bad1, 1, b, sizeof b), -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(dhcp_dnssearch_encode(bad2, 1, b, sizeof b), -1);
