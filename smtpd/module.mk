@@ -1,8 +1,10 @@
 # smtpd/: the MTA's receiving half: the spool writer, the ESMTP server
 # and the sendmail-compatible injector.
-PROGS += enqueue smtpd
+PROGS += enqueue smtpd sendmail
 enqueue_SRCS  := smtpd/enqueue.c
 enqueue_DIR   := sbin
 smtpd_SRCS    := smtpd/smtpd.c smtpd/policy.c
 smtpd_DIR     := sbin
-MANS += man/enqueue.8 man/facteur-spool.5 man/smtpd.8
+sendmail_SRCS := smtpd/sendmail.c
+sendmail_DIR  := sbin
+MANS += man/enqueue.8 man/facteur-spool.5 man/smtpd.8 man/sendmail.8
