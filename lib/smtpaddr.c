@@ -511,7 +511,7 @@ smtp_mail_parse(const char *p, size_t n, unsigned flags, struct smtp_addr *a,
 	struct param pm;
 	size_t used;
 	int r, seen_size = 0, seen_body = 0, seen_utf8 = 0, seen_ret = 0;
-	int seen_envid = 0;
+	int seen_envid = 0, seen_auth = 0;
 
 	memset(mp, 0, sizeof *mp);
 	if (smtp_path_parse(p, n, (flags & ~(unsigned)SMTP_ADDR_POSTMASTER) |
@@ -559,6 +559,15 @@ smtp_mail_parse(const char *p, size_t n, unsigned flags, struct smtp_addr *a,
 				return fail(what_r, "ENVID", EINVAL);
 			memcpy(mp->envid, pm.val, pm.vallen);
 			mp->envid[pm.vallen] = '\0';
+		} else if (kw_is(&pm, "AUTH")) {
+			/* RFC 4954 §5: checked, then ignored (we do not
+			 * trust another server's word on who sent it). */
+			if (seen_auth++)
+				return fail(what_r, "AUTH", EEXIST);
+			if (!pm.hasval || pm.vallen > SMTP_ADDR_MAX ||
+			    !(val_is(&pm, "<>") ||
+			    smtp_xtext_valid(pm.val, pm.vallen)))
+				return fail(what_r, "AUTH", EINVAL);
 		} else {
 			return fail(what_r, "parameter", ENOENT);
 		}

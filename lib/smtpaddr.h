@@ -99,6 +99,7 @@ struct smtp_rcpt_params {
  * parameter allows a UTF-8 path whatever flags say about SMTP_ADDR_UTF8
  * (pass SMTP_ADDR_UTF8 when the server offers SMTPUTF8; without it the
  * SMTPUTF8 parameter is unknown).  BODY accepts 7BIT and 8BITMIME.
+ * AUTH=<> or AUTH=xtext (RFC 4954 §5) is checked and ignored.
  * Returns 0, or -1 with errno; *what_r (may be NULL) then points to a
  * static word naming the part at fault ("path", "SIZE", ...).
  */

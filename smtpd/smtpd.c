@@ -18,11 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "control.h"
 #include "date.h"
 #include "io.h"
@@ -33,8 +35,11 @@
 #include "smtpcmd.h"
 #include "smtpdata.h"
 #include "str.h"
+#include "ucspitls.h"
 
 #define HELO_MAX 255
+#define AUTH_USER_MAX 255
+#define AUTH_SECRET_MAX 255
 #define SPOOL_DEFAULT "/var/spool/facteur"
 
 struct queue {
@@ -52,6 +57,11 @@ struct session {
 	char remoteip[INET6_ADDRSTRLEN + 1];
 	int relay; /* RELAYCLIENT or mynetworks */
 	int tls;   /* the connection is encrypted (SSL_PROTOCOL set) */
+	struct ucspitls u;
+	int tls_level;	     /* enum ucspitls_level, 0 once TLS runs */
+	char **checkprog;    /* checkpassword program and args, or NULL */
+	int auth_plaintext;  /* PLAIN/LOGIN allowed without TLS */
+	char authuser[AUTH_USER_MAX + 1]; /* "" until AUTH succeeded */
 	char helo[HELO_MAX + 1];
 	int greeted, esmtp;
 	uint64_t errors;
@@ -151,6 +161,20 @@ on_alarm(int sig)
 
 /* ---------------------------------------------------------------- enqueue */
 
+/* In a child: the UCSPI-TLS descriptors are not its business. */
+static void
+close_tls_fds(void)
+{
+	if (sess.tls_level == UCSPITLS_UNAVAILABLE)
+		return;
+	if (sess.u.ctlfd > 2)
+		close(sess.u.ctlfd);
+	if (sess.u.rfd > 2)
+		close(sess.u.rfd);
+	if (sess.u.wfd > 2)
+		close(sess.u.wfd);
+}
+
 static void
 queue_abort(void)
 {
@@ -191,6 +215,7 @@ queue_start(void)
 	if (pid == 0) {
 		char *argv[2];
 
+		close_tls_fds();
 		if (dup2(mp[0], 0) < 0 || dup2(ep[0], 1) < 0)
 			_exit(81);
 		signal(SIGPIPE, SIG_DFL);
@@ -260,6 +285,8 @@ queue_finish(void)
 		    "8BITMIME", mp->body == SMTP_BODY_7BIT ? 4 : 8);
 	if (mp->smtputf8)
 		(void)put_rec(&e, 'U', "", 0);
+	if (sess.authuser[0] != '\0')
+		(void)put_rec(&e, 'A', sess.authuser, strlen(sess.authuser));
 	if (str_append(&e, sess.env.s, sess.env.len) < 0 ||
 	    str_appendc(&e, '\0') < 0)
 		_exit(111);
@@ -327,12 +354,18 @@ received_header(void)
 		strcpy(date, "Thu, 01 Jan 1970 00:00:00 +0000");
 	helo_for_header(helo, sizeof helo);
 	/* RFC 3848 and RFC 6531 §3.7.3 protocol names. */
-	if (!sess.esmtp)
-		proto = "SMTP";
-	else if (sess.mp.smtputf8)
-		proto = sess.tls ? "UTF8SMTPS" : "UTF8SMTP";
-	else
-		proto = sess.tls ? "ESMTPS" : "ESMTP";
+	{
+		static char pbuf[16];
+		int a = sess.authuser[0] != '\0';
+
+		if (!sess.esmtp)
+			snprintf(pbuf, sizeof pbuf, "SMTP");
+		else
+			snprintf(pbuf, sizeof pbuf, "%s%s%s", sess.mp.smtputf8 ?
+			    "UTF8SMTP" : "ESMTP", sess.tls ? "S" : "",
+			    a ? "A" : "");
+		proto = pbuf;
+	}
 	if (str_printf(&h, "Received: from %s ([%s])\n\tby %s (facteur)",
 	    helo, sess.remoteip, sess.pol.myhostname.s) < 0)
 		_exit(111);
@@ -514,6 +547,14 @@ cmd_helo(const struct smtp_cmd *c, int esmtp)
 	reply("250-CHUNKING");
 	reply("250-DSN");
 	reply("250-ETRN");
+	if (!sess.tls && sess.tls_level != UCSPITLS_UNAVAILABLE)
+		reply("250-STARTTLS");
+	if (sess.checkprog != NULL) {
+		if (sess.tls || sess.auth_plaintext)
+			reply("250-AUTH PLAIN LOGIN CRAM-MD5");
+		else
+			reply("250-AUTH CRAM-MD5");
+	}
 	reply("250 HELP");
 }
 
@@ -652,7 +693,7 @@ cmd_rcpt(const struct smtp_cmd *c)
 				    "no such user here", a.addr);
 				return;
 			}
-		} else if (!sess.relay) {
+		} else if (!sess.relay && sess.authuser[0] == '\0') {
 			refuse("RCPT", c->arg, c->arglen, "554 5.7.1 <%s>: relay "
 			    "access denied", a.addr);
 			return;
@@ -853,7 +894,7 @@ cmd_etrn(const struct smtp_cmd *c)
 			return;
 		}
 	}
-	if (!sess.relay) {
+	if (!sess.relay && sess.authuser[0] == '\0') {
 		refuse("ETRN", c->arg, c->arglen, "459 4.7.1 <%.*s>: not "
 		    "allowed", (int)dlen, d);
 		return;
@@ -876,8 +917,352 @@ cmd_etrn(const struct smtp_cmd *c)
 }
 
 static void
+cmd_starttls(const struct smtp_cmd *c)
+{
+	const char *proto, *cipher;
+
+	if (sess.tls) {
+		refuse("STARTTLS", "", 0, "503 5.5.1 TLS is already on");
+		return;
+	}
+	if (sess.tls_level == UCSPITLS_UNAVAILABLE) {
+		refuse("STARTTLS", "", 0, "502 5.5.1 STARTTLS is not available");
+		return;
+	}
+	if (c->arglen != 0) {
+		refuse("STARTTLS", c->arg, c->arglen, "501 5.5.4 STARTTLS takes "
+		    "no argument");
+		return;
+	}
+	reply("220 2.0.0 ready to start TLS");
+	/* Flushes the reply, throws away whatever the client sent after
+	 * STARTTLS (injection), and swaps fd 0/1 for the TLS channel. */
+	if (ucspitls_start(&sess.u, &sess.rb, &sess.wb,
+	    (int)(sess.pol.timeout * 1000)) < 0) {
+		log_info("disconnect ip=%s reason=tls_failed error=%s",
+		    sess.remoteip, strerror(errno));
+		_exit(0);
+	}
+	sess.tls = 1;
+	sess.tls_level = UCSPITLS_UNAVAILABLE;
+	/* RFC 3207 §4.2: forget everything learnt before TLS. */
+	txn_reset();
+	sess.greeted = sess.esmtp = 0;
+	sess.helo[0] = '\0';
+	proto = getenv("SSL_PROTOCOL");
+	cipher = getenv("SSL_CIPHER");
+	log_info("tls ip=%s protocol=%s cipher=%s", sess.remoteip,
+	    proto != NULL ? proto : "?", cipher != NULL ? cipher : "?");
+}
+
+/* Runs the checkpassword program; returns its exit code, or -1. */
+static int
+checkpassword(const char *user, size_t ul, const char *secret, size_t sl,
+    const char *chal)
+{
+	struct str rec = STR_INIT;
+	int p[2], st, fd, ok;
+	pid_t pid;
+
+	if (str_append(&rec, user, ul) < 0 || str_appendc(&rec, '\0') < 0 ||
+	    str_append(&rec, secret, sl) < 0 || str_appendc(&rec, '\0') < 0 ||
+	    str_appendz(&rec, chal) < 0 || str_appendc(&rec, '\0') < 0) {
+		str_wipe(&rec);
+		return -1;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		str_wipe(&rec);
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		str_wipe(&rec);
+		return -1;
+	}
+	if (pid == 0) {
+		close_tls_fds();
+		/* Only fd 3 and stderr: the session is not for it. */
+		fd = open("/dev/null", O_RDWR);
+		if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
+			_exit(111);
+		/* dup2 onto itself would keep close-on-exec. */
+		if (p[0] == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(p[0], 3) < 0)
+			_exit(111);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGALRM, SIG_DFL);
+		alarm(0);
+		execvp(sess.checkprog[0], sess.checkprog);
+		log_error("unable to run %s: %s", sess.checkprog[0],
+		    strerror(errno));
+		_exit(111);
+	}
+	close(p[0]);
+	ok = io_write_all(p[1], rec.s, rec.len, (int)(sess.pol.timeout * 1000));
+	close(p[1]);
+	str_wipe(&rec);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (ok < 0 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/*
+ * Reads one AUTH response line and decodes it into out.  Returns 1, 0 if
+ * the client cancelled ("*"), -1 after a reply was sent for bad input.
+ */
+static int
+auth_response(struct str *out)
+{
+	static struct str line;
+	size_t n;
+	int r;
+
+	flush_if_idle();
+	r = rbuf_getline(&sess.rb, &line, SMTP_CMD_MAX);
+	if (r == 0) {
+		log_info("disconnect ip=%s reason=eof_in_auth", sess.remoteip);
+		_exit(0);
+	}
+	if (r < 0) {
+		if (errno == ETIMEDOUT) {
+			reply("421 4.4.2 %s timeout; closing",
+			    sess.pol.myhostname.s);
+			bye(0);
+		}
+		if (errno != E2BIG)
+			_exit(0);
+		refuse("AUTH", "", 0, "500 5.5.2 line too long");
+		return -1;
+	}
+	n = line.len;
+	if (n < 2 || line.s[n - 2] != '\r' || memchr(line.s, '\r', n - 2) ||
+	    memchr(line.s, '\0', n)) {
+		str_wipe(&line);
+		refuse("AUTH", "", 0, "500 5.5.2 bare CR or LF in the command");
+		return -1;
+	}
+	n -= 2;
+	if (n == 1 && line.s[0] == '*') {
+		str_wipe(&line);
+		return 0;
+	}
+	str_clear(out);
+	if (b64_decode(line.s, n, out, B64_STRICT) < 0) {
+		str_wipe(&line);
+		refuse("AUTH", "", 0, "501 5.5.2 cannot decode the response");
+		return -1;
+	}
+	str_wipe(&line);
+	return 1;
+}
+
+/* Decodes an initial response ("=" is an empty one). */
+static int
+auth_initial(const char *p, size_t n, struct str *out)
+{
+	str_clear(out);
+	if (n == 1 && p[0] == '=')
+		return 1;
+	if (b64_decode(p, n, out, B64_STRICT) < 0) {
+		refuse("AUTH", "", 0, "501 5.5.2 cannot decode the response");
+		return -1;
+	}
+	return 1;
+}
+
+static int
+auth_prompt(const char *z, struct str *out)
+{
+	struct str b = STR_INIT;
+	int r;
+
+	if (b64_encode(&b, z, strlen(z), 0, 0) < 0)
+		_exit(111);
+	reply("334 %s", b.s != NULL ? b.s : "");
+	str_free(&b);
+	r = auth_response(out);
+	if (r == 0)
+		refuse("AUTH", "", 0, "501 5.7.0 authentication cancelled");
+	return r;
+}
+
+static void
+cmd_auth(const struct smtp_cmd *c)
+{
+	static struct str a, b;
+	const char *sp = memchr(c->arg, ' ', c->arglen), *mech = c->arg;
+	const char *ir = NULL, *user, *secret, *chal = "";
+	size_t mlen = sp != NULL ? (size_t)(sp - c->arg) : c->arglen;
+	size_t irlen = 0, ul, sl;
+	char challenge[300];
+	int r = -1, plaintext;
+
+	if (sess.checkprog == NULL) {
+		refuse("AUTH", "", 0, "502 5.5.1 AUTH is not available");
+		return;
+	}
+	if (!sess.esmtp) {
+		refuse("AUTH", "", 0, "503 5.5.1 send EHLO first");
+		return;
+	}
+	if (sess.authuser[0] != '\0') {
+		refuse("AUTH", "", 0, "503 5.5.1 already authenticated");
+		return;
+	}
+	if (sess.have_mail) {
+		refuse("AUTH", "", 0, "503 5.5.1 AUTH inside a transaction");
+		return;
+	}
+	if (sp != NULL) {
+		ir = sp + 1;
+		irlen = c->arglen - mlen - 1;
+	}
+	plaintext = sess.tls || sess.auth_plaintext;
+	str_clear(&a);
+	str_clear(&b);
+	if (mlen == 5 && strncasecmp(mech, "PLAIN", 5) == 0 && plaintext) {
+		const char *z1, *z2;
+
+		r = ir != NULL ? auth_initial(ir, irlen, &a) :
+		    auth_prompt("", &a);
+		if (r <= 0)
+			goto out;
+		/* authzid NUL authcid NUL passwd (RFC 4616) */
+		z1 = memchr(a.s != NULL ? a.s : "", '\0', a.len);
+		z2 = z1 != NULL ? memchr(z1 + 1, '\0',
+		    a.len - (size_t)(z1 + 1 - a.s)) : NULL;
+		if (z1 == NULL || z2 == NULL ||
+		    memchr(z2 + 1, '\0', a.len - (size_t)(z2 + 1 - a.s))) {
+			refuse("AUTH", "", 0, "501 5.5.2 malformed PLAIN response");
+			r = -1;
+			goto out;
+		}
+		user = z1 + 1;
+		ul = (size_t)(z2 - user);
+		secret = z2 + 1;
+		sl = a.len - (size_t)(secret - a.s);
+		if (z1 != a.s && ((size_t)(z1 - a.s) != ul ||
+		    memcmp(a.s, user, ul) != 0)) {
+			refuse("AUTH", "", 0, "535 5.7.8 authorization identity "
+			    "differs from the user");
+			r = -1;
+			goto out;
+		}
+	} else if (mlen == 5 && strncasecmp(mech, "LOGIN", 5) == 0 &&
+	    plaintext) {
+		r = ir != NULL ? auth_initial(ir, irlen, &a) :
+		    auth_prompt("Username:", &a);
+		if (r <= 0)
+			goto out;
+		r = auth_prompt("Password:", &b);
+		if (r <= 0)
+			goto out;
+		user = a.s != NULL ? a.s : "";
+		ul = a.len;
+		secret = b.s != NULL ? b.s : "";
+		sl = b.len;
+	} else if (mlen == 8 && strncasecmp(mech, "CRAM-MD5", 8) == 0 &&
+	    ir == NULL) {
+		uint64_t rnd = 0;
+		const char *last;
+
+		if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
+			rnd = (uint64_t)getpid();
+		snprintf(challenge, sizeof challenge, "<%llu.%lld@%s>",
+		    (unsigned long long)rnd, (long long)time(NULL),
+		    sess.pol.myhostname.s);
+		r = auth_prompt(challenge, &a);
+		if (r <= 0)
+			goto out;
+		/* "user digest", the digest 32 hex digits (RFC 2195) */
+		last = a.len > 0 ? memrchr(a.s, ' ', a.len) : NULL;
+		if (last == NULL || last == a.s ||
+		    a.len - (size_t)(last + 1 - a.s) != 32) {
+			refuse("AUTH", "", 0, "501 5.5.2 malformed CRAM-MD5 "
+			    "response");
+			r = -1;
+			goto out;
+		}
+		user = a.s;
+		ul = (size_t)(last - a.s);
+		secret = last + 1;
+		sl = 32;
+		chal = challenge;
+	} else if ((mlen == 5 && (strncasecmp(mech, "PLAIN", 5) == 0 ||
+	    strncasecmp(mech, "LOGIN", 5) == 0))) {
+		refuse("AUTH", "", 0, "538 5.7.11 encryption required for "
+		    "this mechanism");
+		return;
+	} else {
+		refuse("AUTH", c->arg, mlen, "504 5.5.4 unrecognized "
+		    "authentication mechanism");
+		return;
+	}
+	if (ul == 0 || ul > AUTH_USER_MAX || sl > AUTH_SECRET_MAX ||
+	    memchr(user, '\0', ul) != NULL || memchr(secret, '\0', sl)) {
+		log_info("auth ip=%s result=fail reason=bad_user_or_secret",
+		    sess.remoteip);
+		refuse("AUTH", "", 0, "535 5.7.8 authentication credentials "
+		    "invalid");
+		goto out;
+	}
+	r = checkpassword(user, ul, secret, sl, chal);
+	if (r == 0) {
+		memcpy(sess.authuser, user, ul);
+		sess.authuser[ul] = '\0';
+		log_info("auth ip=%s result=ok mech=%.*s user=%s", sess.remoteip,
+		    (int)mlen, mech, sess.authuser);
+		reply("235 2.7.0 authentication successful");
+	} else if (r == 1) {
+		log_info("auth ip=%s result=fail mech=%.*s user=%.*s",
+		    sess.remoteip, (int)mlen, mech, (int)ul, user);
+		refuse("AUTH", "", 0, "535 5.7.8 authentication credentials "
+		    "invalid");
+	} else {
+		log_info("auth ip=%s result=tempfail mech=%.*s code=%d",
+		    sess.remoteip, (int)mlen, mech, r);
+		refuse("AUTH", "", 0, "454 4.7.0 temporary authentication "
+		    "failure");
+	}
+out:
+	str_wipe(&a);
+	str_wipe(&b);
+}
+
+/* With UCSPITLS=!, nothing but the basics before STARTTLS. */
+static int
+tls_required(const struct smtp_cmd *c)
+{
+	if (sess.tls_level != UCSPITLS_REQUIRED || sess.tls)
+		return 0;
+	switch (c->verb) {
+	case SMTP_MAIL:
+	case SMTP_RCPT:
+	case SMTP_DATA:
+	case SMTP_BDAT:
+	case SMTP_AUTH:
+	case SMTP_ETRN:
+		refuse(smtp_verb_name(c->verb), c->arg, c->arglen,
+		    "530 5.7.0 must issue a STARTTLS command first");
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
 dispatch(const struct smtp_cmd *c)
 {
+	if (tls_required(c)) {
+		/* A BDAT chunk cannot be skipped without its size: stop. */
+		if (c->verb == SMTP_BDAT)
+			bye(0);
+		return;
+	}
 	switch (c->verb) {
 	case SMTP_HELO:
 		cmd_helo(c, 0);
@@ -925,9 +1310,10 @@ dispatch(const struct smtp_cmd *c)
 		cmd_etrn(c);
 		break;
 	case SMTP_STARTTLS:
+		cmd_starttls(c);
+		break;
 	case SMTP_AUTH:
-		refuse(smtp_verb_name(c->verb), "", 0, "502 5.5.1 %s is not "
-		    "available", smtp_verb_name(c->verb));
+		cmd_auth(c);
 		break;
 	default:
 		refuse("?", c->arg, c->arglen, "500 5.5.1 command not "
@@ -1053,7 +1439,8 @@ main(int argc, char **argv)
 		if (opt == 't')
 			check = 1;
 		else {
-			log_error("usage: smtpd [-t]");
+			log_error("usage: smtpd [-t] [checkpassword-program "
+			    "arg...]");
 			return 100;
 		}
 	}
@@ -1071,12 +1458,36 @@ main(int argc, char **argv)
 	}
 	if (check)
 		return 0;
+	if (optind < argc)
+		sess.checkprog = argv + optind;
+	{
+		int yes = 0;
+
+		if (control_bool("smtpd_auth_plaintext", 0, &yes, &err) < 0) {
+			char buf[512];
+
+			control_err_format(&err, buf, sizeof buf);
+			log_error("bad configuration: %s", buf);
+			return 111;
+		}
+		sess.auth_plaintext = yes;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	sess.queue_prog = queue_program(argv[0]);
 	peer_address();
 	sess.relay = getenv("RELAYCLIENT") != NULL ||
 	    policy_mynetworks(&sess.pol, sess.remoteip);
 	sess.tls = getenv("SSL_PROTOCOL") != NULL;
+	sess.tls_level = UCSPITLS_UNAVAILABLE;
+	if (!sess.tls) {
+		int lvl = ucspitls_init(&sess.u);
+
+		if (lvl < 0)
+			log_warn("UCSPI-TLS descriptors unusable (%s): STARTTLS "
+			    "not offered", strerror(errno));
+		else
+			sess.tls_level = lvl;
+	}
 	rbuf_init(&sess.rb, 0, (int)(sess.pol.timeout * 1000));
 	wbuf_init(&sess.wb, 1, (int)(sess.pol.timeout * 1000));
 	signal(SIGALRM, on_alarm);

@@ -264,6 +264,12 @@ test_mail_params(void **state)
 	assert_int_equal(mp.body, SMTP_BODY_7BIT);
 	assert_int_equal(mp.ret, SMTP_RET_FULL);
 	assert_int_equal(mail("<a@b>  SIZE=1  ", 0, &mp, &what), 0);
+	assert_int_equal(mail("<a@b> AUTH=<>", 0, &mp, &what), 0);
+	assert_int_equal(mail("<a@b> AUTH=joe+40example.org", 0, &mp, &what),
+	    0);
+	assert_int_equal(mail("<a@b> AUTH=a=b", 0, &mp, &what), -1);
+	assert_int_equal(mail("<a@b> AUTH=<> AUTH=<>", 0, &mp, &what), -1);
+	assert_int_equal(errno, EEXIST);
 
 	assert_int_equal(mail("<a@b> SIZE=1 SIZE=2", 0, &mp, &what), -1);
 	assert_int_equal(errno, EEXIST);
