@@ -1,0 +1,54 @@
+# smtpd's control files: -t checks them (file:line:col: reason, exit 1),
+# a bad one makes a connection get 421 4.3.0 and nothing else; the session
+# time limit ends a session that is never idle long enough to time out.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/smtpd.inc"
+set -e
+SD="$BIN/smtpd"
+
+say "-t on good files"
+expect_rc 0 "$SD" -t
+
+say "-t on bad files: the file, line and reason"
+printf '127.0.0.0/8\n10.0.0.0/33\n' >"$FACTEUR_ETC/mynetworks"
+expect_rc 1 "$SD" -t
+grep -q "mynetworks:2:1: not an address or network: 10.0.0.0/33" "$T/stderr" || fail "bad mynetworks: $(cat "$T/stderr")"
+printf '::1/129\n' >"$FACTEUR_ETC/mynetworks"
+expect_rc 1 "$SD" -t
+rm "$FACTEUR_ETC/mynetworks"
+printf '12abc\n' >"$FACTEUR_ETC/message_size_limit"
+expect_rc 1 "$SD" -t
+grep -q "message_size_limit" "$T/stderr" || fail "bad size limit: $(cat "$T/stderr")"
+printf 'a\nb\n' >"$FACTEUR_ETC/myhostname"
+expect_rc 1 "$SD" -t
+
+say "a connection with a bad configuration gets 421 and nothing else"
+out=$(printf 'EHLO x\r\nQUIT\r\n' | TCPREMOTEIP=127.0.0.1 "$SD" 2>"$T/err"; echo "rc=$?")
+[ "$out" = "$(printf '421 4.3.0 configuration error; try again later\r\nrc=111')" ] || fail "bad config session: $out"
+rm "$FACTEUR_ETC/message_size_limit"
+echo mx.example.org >"$FACTEUR_ETC/myhostname"
+
+say "the session time limit"
+echo 2 >"$FACTEUR_ETC/smtpd_session_time_limit"
+start_smtpd
+python3 - "$PORT" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+f = s.makefile("rb")
+f.readline()
+t0 = time.time()
+last = b""
+for i in range(100):          # at most 100 NOOPs, 0.1 s apart
+    try:
+        s.sendall(b"NOOP\r\n")
+        last = f.readline()
+    except OSError:
+        break
+    if not last.startswith(b"250"):
+        break
+    time.sleep(0.1)
+print("session ended after %.1fs with %r" % (time.time() - t0, last))
+if not last.startswith(b"421 4.4.2"):
+    sys.exit("no 421 4.4.2 at the session time limit: %r" % last)
+PY
+echo ok
