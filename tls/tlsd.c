@@ -10,8 +10,11 @@
  * run as root), switches to tlsd's own user, and then either performs the
  * handshake and relays (implicit mode), or lets the program talk on the
  * socket in plaintext and waits for the UCSPI-TLS "y"/"Y" command on the
- * control socket (-n).  The parent stays the parent: it reaps the program,
- * and exits with its status, so tcpserver's process count stays true and
+ * control socket (-n).  The child stays behind as the program's
+ * supervisor (same user as the program), because tlsd, another user, may
+ * not signal the program: closing the watch pipe, or tlsd dying, makes the
+ * supervisor end the program.  tlsd reaps the supervisor and exits with
+ * the program's status, so tcpserver's process count stays true and
  * nothing is left behind.
  */
 #include <errno.h>
@@ -24,7 +27,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -655,22 +657,87 @@ relay(SSL *ssl, int *app_wp, int app_r, int ctlfd, const struct cfg *cfg,
 	}
 }
 
-/* The child: becomes the program once the parent says go. */
+static void
+on_chld(int sig)
+{
+	(void)sig; /* only to interrupt ppoll */
+}
+
+static int
+status_rc(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return RC_TEMP;
+}
+
+/*
+ * The supervisor, running as the program's user: it forks the program,
+ * waits for it and exits with its status.  tlsd (another user) may not
+ * signal the program, so it asks this process instead, by closing the
+ * watch pipe; the pipe also closes if tlsd dies.  Then the program gets
+ * SIGTERM, and SIGKILL 2 seconds later.
+ */
 static void __attribute__((noreturn))
-child(const struct cfg *cfg, int gofd, pid_t parent)
+supervise(pid_t prog, int watchfd)
+{
+	struct sigaction sa;
+	sigset_t none;
+	long long kill_at = -1;
+	int st = 0, termed = 0;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_chld;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&none);
+	for (;;) {
+		struct pollfd p = { .fd = watchfd, .events = POLLIN };
+		struct timespec ts, *tsp = NULL;
+		pid_t r = waitpid(prog, &st, WNOHANG);
+
+		if (r == prog)
+			_exit(termed ? RC_TEMP : status_rc(st));
+		if (r < 0 && errno != EINTR)
+			_exit(RC_TEMP);
+		if (kill_at >= 0) {
+			long long left = kill_at - now_ms();
+			if (left <= 0) {
+				kill(prog, SIGKILL);
+				kill_at = -1;
+				continue;
+			}
+			ts.tv_sec = left / 1000;
+			ts.tv_nsec = (left % 1000) * 1000000L;
+			tsp = &ts;
+		}
+		if (ppoll(watchfd >= 0 ? &p : NULL, watchfd >= 0 ? 1 : 0, tsp,
+			&none) > 0 &&
+		    watchfd >= 0) {
+			char c;
+			if (read(watchfd, &c, 1) <= 0) {
+				close(watchfd);
+				watchfd = -1;
+				kill(prog, SIGTERM);
+				termed = 1;
+				kill_at = now_ms() + 2000;
+			}
+		}
+	}
+}
+
+/* The child: becomes the program's user; runs it once tlsd says go. */
+static void __attribute__((noreturn))
+child(const struct cfg *cfg, int gofd, int watchfd)
 {
 	char msg[UCSPITLS_INFO_MAX];
 	size_t len = 0, used;
 	sigset_t none;
+	pid_t prog;
 	int r;
 
 	if (become(&cfg->prog) < 0)
 		log_die(RC_TEMP, "unable to switch to the program's user: %s",
 		    strerror(errno));
-	/* If tlsd dies, so does the session. */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != parent)
-		_exit(RC_TEMP);
 	for (;;) {
 		ssize_t g = read(gofd, msg + len, sizeof msg - len);
 		if (g < 0 && errno == EINTR)
@@ -685,6 +752,18 @@ child(const struct cfg *cfg, int gofd, pid_t parent)
 			log_die(RC_TEMP, "bad start message from tlsd");
 	}
 	close(gofd);
+	prog = fork();
+	if (prog < 0)
+		log_die(RC_TEMP, "fork: %s", strerror(errno));
+	if (prog > 0) {
+		/* Keep nothing of the session open: EOF must reach tlsd. */
+		close(0);
+		close(1);
+		if (watchfd > 3)
+			close_range(3, (unsigned)watchfd - 1, 0);
+		close_range((unsigned)watchfd + 1, ~0U, 0);
+		supervise(prog, watchfd);
+	}
 	unsetenv("CERTFILE");
 	unsetenv("KEYFILE");
 	unsetenv("CAFILE");
@@ -706,14 +785,6 @@ child(const struct cfg *cfg, int gofd, pid_t parent)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execvp(cfg->argv[0], cfg->argv);
 	log_die(RC_TEMP, "unable to run %s: %s", cfg->argv[0], strerror(errno));
-}
-
-static int
-status_rc(int st)
-{
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return RC_TEMP;
 }
 
 /* Waits up to ms for pid; 1 and *st_r when it ended, 0 if not yet. */
@@ -745,25 +816,28 @@ wait_for(pid_t pid, int ms, int *st_r)
 
 /*
  * The program has lost its client (or was never started): give it the
- * grace time to finish, then SIGTERM, then SIGKILL.  When tlsd may not
- * signal it (another user), exiting makes the kernel send the SIGTERM
- * (PR_SET_PDEATHSIG).
+ * grace time to finish, then have the supervisor end it (closing the
+ * watch pipe: SIGTERM, then SIGKILL), and wait for that.
  */
 static int
-reap(pid_t pid, const struct cfg *cfg)
+reap(pid_t pid, int *watch_w, const struct cfg *cfg)
 {
 	int st = 0;
 
-	if (wait_for(pid, cfg->grace_ms, &st))
+	if (wait_for(pid, cfg->grace_ms, &st)) {
+		if (*watch_w >= 0)
+			close(*watch_w);
+		*watch_w = -1;
 		return status_rc(st);
-	log_warn("program pid %ld still running after %d s: terminating",
-	    (long)pid, cfg->grace_ms / 1000);
-	if (kill(pid, SIGTERM) < 0)
+	}
+	log_warn("program still running after %d s: terminating",
+	    cfg->grace_ms / 1000);
+	if (*watch_w >= 0)
+		close(*watch_w);
+	*watch_w = -1;
+	if (wait_for(pid, 5000, &st))
 		return RC_TEMP;
-	if (wait_for(pid, 2000, &st))
-		return RC_TEMP;
-	kill(pid, SIGKILL);
-	wait_for(pid, 2000, &st);
+	log_error("supervisor pid %ld did not end", (long)pid);
 	return RC_TEMP;
 }
 
@@ -785,7 +859,8 @@ run(const struct cfg *cfg)
 	struct stats st = { 0, 0 };
 	SSL_CTX *ctx;
 	SSL *ssl = NULL;
-	pid_t pid, me = getpid();
+	pid_t pid;
+	int watch[2];
 	int rc, app_w, app_r, ctlfd = -1;
 	sigset_t chld;
 
@@ -796,7 +871,7 @@ run(const struct cfg *cfg)
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 
-	if (pipe2(go, O_CLOEXEC) < 0)
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(watch, O_CLOEXEC) < 0)
 		log_die(RC_TEMP, "pipe: %s", strerror(errno));
 	if (cfg->starttls) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0 ||
@@ -842,9 +917,11 @@ run(const struct cfg *cfg)
 			close(b[0]);
 			close(b[1]);
 		}
-		child(cfg, go[0], me);
+		close(watch[1]);
+		child(cfg, go[0], watch[0]);
 	}
 	close(go[0]);
+	close(watch[0]);
 	if (cfg->starttls) {
 		close(ctl[1]);
 		close(c[0]);
@@ -974,7 +1051,7 @@ close_all:
 	close(app_r);
 	shutdown(1, SHUT_RDWR);
 	{
-		int r = reap(pid, cfg);
+		int r = reap(pid, &watch[1], cfg);
 		if (rc < 0)
 			rc = r;
 	}
@@ -982,6 +1059,8 @@ close_all:
 		log_info("end ip=%s in=%llu out=%llu status=%d", cfg->peer, st.in,
 		    st.out, rc);
 out:
+	if (watch[1] >= 0)
+		close(watch[1]);
 	SSL_free(ssl);
 	SSL_CTX_free(ctx);
 	str_free(&info);

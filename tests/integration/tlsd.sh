@@ -67,9 +67,11 @@ start imp -v -c cert.pem -k key.pem $IDS "$LINED"
 start stls -n -v -c cert.pem -k key.pem $IDS "$LINED"
 start vuln -n -c cert.pem -k key.pem $IDS env LINED_VULNERABLE=1 "$LINED"
 start cat -c cert.pem -k key.pem $IDS cat
+start deaf -w 1 -c cert.pem -k key.pem $IDS \
+	sh -c "echo \$\$ >>$T/pids; exec sleep 300"
 start short -v -h 2 -t 2 -w 2 -c cert.pem -k key.pem $IDS "$LINED"
 IMP=$(port imp) STLS=$(port stls) VULN=$(port vuln) SHORT=$(port short)
-CAT=$(port cat)
+CAT=$(port cat) DEAF=$(port deaf)
 
 say "openssl s_client, implicit TLS (1.3 and 1.2)"
 out=$(printf 'TLS\r\nQUIT\r\n' | timeout 20 openssl s_client -quiet \
@@ -168,6 +170,27 @@ for j in $kids; do wait "$j" || wait_ok=1; done
 no_strays imp "parallel resets"
 no_strays stls "parallel resets"
 
+say "a program that ignores its client going away is ended"
+client tls-reset "$DEAF" || fail "tls-reset client"
+no_strays deaf "a reset under a program that does not read"
+grep -q 'still running after 1 s' "$T/deaf.log" ||
+	fail "no grace-time warning: $(cat "$T/deaf.log")"
+
+# tlsd itself killed: its supervisor still ends the program.
+n0=$(wc -l <"$T/pids")
+client tls-hold "$DEAF" 5 &
+holder=$!
+for _ in $(seq 50); do
+	[ "$(wc -l <"$T/pids")" -gt "$n0" ] && break
+	sleep 0.1
+done
+[ "$(wc -l <"$T/pids")" -gt "$n0" ] || fail "deaf program did not start"
+victim=$(ps -o pid= --ppid "$(cat "$T/deaf.pid")" | head -n 1)
+[ -n "$victim" ] || fail "no tlsd under the deaf tcpserver"
+kill -KILL $victim
+no_strays deaf "tlsd killed"
+wait $holder || true
+
 say "handshake and idle timeouts"
 client silent "$SHORT" || fail "silent client not dropped"
 grep -q 'handshake failed .*timed out' "$T/short.log" ||
@@ -228,7 +251,10 @@ if is_root; then
 	echo "$out"
 	echo "$out" | grep -q "^250 uid=$(id -u nobody) gid=$(id -g nobody) " ||
 		fail "program not run as nobody: $out"
-	echo "$out" | grep -Eq "^tlsd Uid:[[:space:]]+$(id -u daemon)[[:space:]]+$(id -u daemon)[[:space:]]+$(id -u daemon)[[:space:]]" ||
+	n=$(id -u nobody) d=$(id -u daemon)
+	echo "$out" | grep -q "^supervisor Uid: $n $n $n $n$" ||
+		fail "supervisor not run as nobody: $out"
+	echo "$out" | grep -q "^tlsd Uid: $d $d $d $d$" ||
 		fail "tlsd not running as daemon: $out"
 	[ "$(stat -c %a:%U key.pem)" = 600:root ] || fail "key not root-only"
 	expect_rc 100 "$BIN/tlsd" -c cert.pem -k key.pem -U daemon true

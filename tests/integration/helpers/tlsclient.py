@@ -18,6 +18,9 @@ not, 2 on a setup problem):
   abrupt-plain PORT        STARTTLS mode: greeting, then a TCP reset
   abrupt-handshake PORT    connect, half a ClientHello, then a reset
   abrupt-starttls PORT     STARTTLS mode: reset right after the 220
+  tls-reset PORT           implicit TLS handshake, half a second, a reset
+  tls-hold PORT SECS        implicit TLS handshake, then holds the
+                           connection open SECS seconds
   silent PORT              connect, send nothing: tlsd must hang up
   idle PORT                implicit TLS, then silence: tlsd must hang up
   cert PORT                prints the server certificate's SHA-256
@@ -204,6 +207,16 @@ def main():
         print(l.cmd("ECHO x"))
         reset(t)
         return 0
+    if mode == "tls-reset":
+        t = ctx().wrap_socket(connect(port))
+        time.sleep(0.5)
+        reset(t)
+        return 0
+    if mode == "tls-hold":
+        t = ctx().wrap_socket(connect(port))
+        time.sleep(float(sys.argv[3]))
+        t.close()
+        return 0
     if mode == "abrupt-plain":
         s = starttls_prelude(port)
         reset(s)
@@ -256,12 +269,18 @@ def main():
         l.line()
         r = l.cmd("ID")
         print(r)
-        # While the session is open: who is the program's parent (tlsd)?
-        ppid = r.split("ppid=")[1]
-        with open("/proc/%s/status" % ppid) as f:
-            for x in f:
-                if x.startswith("Uid:"):
-                    print("tlsd " + x.strip())
+        # While the session is open: the program's parent is tlsd's
+        # supervisor (the program's user), whose parent is tlsd.
+        def status(pid):
+            f = {}
+            with open("/proc/%s/status" % pid) as fh:
+                for x in fh:
+                    k, _, v = x.partition(":")
+                    f[k] = v.split()
+            return f
+        sup = status(r.split("ppid=")[1])
+        print("supervisor Uid: " + " ".join(sup["Uid"]))
+        print("tlsd Uid: " + " ".join(status(sup["PPid"][0])["Uid"]))
         l.cmd("QUIT")
         t.close()
         return 0
