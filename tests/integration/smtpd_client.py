@@ -265,6 +265,17 @@ def test_dsn_utf8():
         check(b"with UTF8SMTP" in got[1][1], "UTF8SMTP in Received")
 
 
+def test_eightbit():
+    """8-bit header and body bytes without BODY=8BITMIME: kept as sent."""
+    msg = b"Subject: caf\xc3\xa9 \xff\r\nFrom: J\xf6rg <a@b.net>\r\n\r\n\xe9t\xe9\r\n"
+    with smtplib.SMTP("127.0.0.1", PORT) as c:
+        c.sendmail("a@b.net", ["alice@example.org"], msg)
+    got = spooled()
+    check(len(got) == 1 and split_received(got[0][1]) == msg.replace(b"\r\n", b"\n"),
+          "8-bit message %r" % got)
+    check(got and got[0][0] == [b"Fa@b.net", b"Talice@example.org"], "no BODY record without BODY=")
+
+
 def smuggle(payload, what):
     r = Raw()
     r.cmd(b"EHLO c\r\n")

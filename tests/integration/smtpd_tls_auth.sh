@@ -58,6 +58,23 @@ $PY required "$P_required"
 say "implicit TLS (port 465 style)"
 $PY implicit "$P_implicit"
 
+if command -v swaks >/dev/null; then
+	say "swaks: implicit TLS (465 style), STARTTLS with AUTH LOGIN"
+	printf 'Subject: swaks tls\r\n\r\nvia swaks\r\n' >"$T/swaks.data"
+	swaks --server 127.0.0.1 --port "$P_implicit" --tls-on-connect --helo swaks.example \
+		--from a@b.net --to alice@example.org --data "$T/swaks.data" >"$T/swaks.out" 2>&1 ||
+		{ cat "$T/swaks.out"; fail "swaks --tls-on-connect"; }
+	swaks --server 127.0.0.1 --port "$P_starttls" --tls --auth LOGIN --auth-user joe \
+		--auth-password secret --helo swaks.example --from a@b.net --to x@far.example \
+		--data "$T/swaks.data" >"$T/swaks.out" 2>&1 || { cat "$T/swaks.out"; fail "swaks --tls --auth"; }
+	grep -q '<~  235 2.7.0' "$T/swaks.out" || fail "swaks AUTH inside TLS: $(cat "$T/swaks.out")"
+	n=$(ls "$FACTEUR_SPOOL/todo" | wc -l)
+	[ "$n" = 2 ] || fail "swaks: $n messages, want 2"
+	grep -l 'with ESMTPSA' "$FACTEUR_SPOOL"/todo/*/mess >/dev/null || fail "no ESMTPSA message from swaks"
+	grep -l 'with ESMTPS$' "$FACTEUR_SPOOL"/todo/*/mess >/dev/null || fail "no ESMTPS message from swaks"
+	rm -rf "$FACTEUR_SPOOL"/todo/*
+fi
+
 say "log: auth and tls events, never a secret"
 grep -q 'info: auth ip=127.0.0.1 result=ok mech=CRAM-MD5 user=tim' "$T/smtpd.log" || fail "no auth ok line"
 grep -q 'info: auth ip=127.0.0.1 result=fail' "$T/smtpd.log" || fail "no auth fail line"
