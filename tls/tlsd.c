@@ -269,9 +269,16 @@ load_ctx(const struct cfg *cfg)
 	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
 	    !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION))
 		goto fail;
+	/*
+	 * A FIN without close_notify is an end of input, not a fatal error
+	 * (OpenSSL 3 would send an alert and refuse to write): the program
+	 * sees EOF and its last answer still goes out.  The line protocols
+	 * behind tlsd frame their commands, so a cut stream cannot pass for
+	 * a complete one.
+	 */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
 		SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-		SSL_OP_NO_TICKET);
+		SSL_OP_NO_TICKET | SSL_OP_IGNORE_UNEXPECTED_EOF);
 	/* Every tlsd is a new process: nothing to resume from. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(ctx, 0);
@@ -517,18 +524,20 @@ relay(SSL *ssl, int *app_wp, int app_r, int ctlfd, const struct cfg *cfg,
 					else if (e == SSL_ERROR_WANT_WRITE)
 						net_w = POLLOUT;
 					else if (e == SSL_ERROR_ZERO_RETURN) {
-						net_eof = progress = 1;
-					} else if ((e == SSL_ERROR_SSL &&
-						       ERR_GET_REASON(ee) ==
-							   SSL_R_UNEXPECTED_EOF_WHILE_READING) ||
-					    (e == SSL_ERROR_SYSCALL && ee == 0 &&
-						(r == 0 || errno == ECONNRESET))) {
-						/* Abrupt: no close_notify. */
-						ERR_clear_error();
-						if (cfg->verbose)
+						/* With or without close_notify. */
+						if (cfg->verbose &&
+						    !(SSL_get_shutdown(ssl) &
+							SSL_RECEIVED_SHUTDOWN))
 							log_info("client closed "
 								 "without "
 								 "close_notify "
+								 "ip=%s",
+							    cfg->peer);
+						net_eof = progress = 1;
+					} else if (e == SSL_ERROR_SYSCALL &&
+					    ee == 0 && errno == ECONNRESET) {
+						if (cfg->verbose)
+							log_info("connection reset "
 								 "ip=%s",
 							    cfg->peer);
 						return -1;

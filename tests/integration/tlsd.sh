@@ -147,6 +147,10 @@ grep -q 'handshake failed' "$T/stls.log" ||
 no_strays stls "injection"
 no_strays vuln "injection (vulnerable daemon)"
 
+say "a half-close without close_notify still gets its answer"
+client halfclose "$IMP" || fail "answer lost after a half-close"
+no_strays imp "half-close"
+
 say "abrupt disconnects leave no processes"
 client abrupt-tls "$IMP" || fail "abrupt-tls client"
 no_strays imp "reset inside TLS"

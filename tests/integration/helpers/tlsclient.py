@@ -21,6 +21,8 @@ not, 2 on a setup problem):
   tls-reset PORT           implicit TLS handshake, half a second, a reset
   tls-hold PORT SECS        implicit TLS handshake, then holds the
                            connection open SECS seconds
+  halfclose PORT          implicit TLS: ECHO, then a TCP half-close with no
+                           close_notify; the answer must still arrive
   silent PORT              connect, send nothing: tlsd must hang up
   idle PORT                implicit TLS, then silence: tlsd must hang up
   cert PORT                prints the server certificate's SHA-256
@@ -217,6 +219,22 @@ def main():
         time.sleep(float(sys.argv[3]))
         t.close()
         return 0
+    if mode == "halfclose":
+        import os
+        t = ctx().wrap_socket(connect(port))
+        l = Lines(t)
+        print(l.line())
+        t.sendall(b"ECHO half-closed\r\n")
+        raw = socket.socket(fileno=os.dup(t.fileno()))
+        raw.shutdown(socket.SHUT_WR)
+        raw.close()
+        try:
+            r = l.line()
+        except (ssl.SSLError, ConnectionError, OSError) as e:
+            print("error: %s" % e)
+            return 1
+        print(r)
+        return 0 if r == "250 half-closed" else 1
     if mode == "abrupt-plain":
         s = starttls_prelude(port)
         reset(s)
