@@ -332,7 +332,8 @@ main(int argc, char **argv)
 	job.dir_made = job.mess_made = job.env_made = 0;
 	if (durable_dirsync(job.todofd) < 0)
 		die(QQ_WRITE, "fsync spool/todo", errno);
-	(void)durable_dirsync(job.tmpfd);
+	/* tmp/ is not synced: if its old entry came back after a crash it
+	 * would only be garbage there, never a second message in todo/. */
 	poke(spoolfd);
 	str_free(&env);
 	return QQ_OK;
