@@ -16,6 +16,12 @@ LINED=$(cd "$BIN/.." && pwd)/tests/bin/ucspitls-lined
 client() { timeout 60 python3 "$HERE/helpers/tlsclient.py" "$@"; }
 
 cd "$T"
+# The programs run as nobody (as root): keep them where nobody can reach
+# them, whatever the permissions of the checkout.
+cp "$LINED" "$T/lined"
+cp "$HERE/helpers/ytls.py" "$T/ytls.py"
+chmod 755 "$T/lined" "$T/ytls.py"
+LINED=$T/lined
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-keyout key.pem -out cert.pem -days 2 -subj /CN=tlsd-test \
 	2>/dev/null || fail "openssl req"
@@ -66,12 +72,13 @@ no_strays() {
 start imp -v -c cert.pem -k key.pem $IDS "$LINED"
 start stls -n -v -c cert.pem -k key.pem $IDS "$LINED"
 start vuln -n -c cert.pem -k key.pem $IDS env LINED_VULNERABLE=1 "$LINED"
+start ytls -n -c cert.pem -k key.pem $IDS python3 "$T/ytls.py"
 start cat -c cert.pem -k key.pem $IDS cat
 start deaf -w 1 -c cert.pem -k key.pem $IDS \
 	sh -c "echo \$\$ >>$T/pids; exec sleep 300"
 start short -v -h 2 -t 2 -w 2 -c cert.pem -k key.pem $IDS "$LINED"
 IMP=$(port imp) STLS=$(port stls) VULN=$(port vuln) SHORT=$(port short)
-CAT=$(port cat) DEAF=$(port deaf)
+CAT=$(port cat) DEAF=$(port deaf) YTLS=$(port ytls)
 
 say "openssl s_client, implicit TLS (1.3 and 1.2)"
 out=$(printf 'TLS\r\nQUIT\r\n' | timeout 20 openssl s_client -quiet \
@@ -88,6 +95,12 @@ out=$(printf 'TLS\r\nQUIT\r\n' | timeout 20 openssl s_client -quiet \
 	-starttls smtp -connect 127.0.0.1:$STLS 2>/dev/null) || true
 echo "$out" | grep -q '^250 TLSv1.3 TLS_' || fail "s_client starttls: $out"
 no_strays stls "s_client starttls"
+
+say "a daemon written for the qmail patches (\"y\", no answer)"
+out=$(printf 'ECHO inside-tls\r\nQUIT\r\n' | timeout 20 openssl s_client \
+	-quiet -starttls smtp -connect 127.0.0.1:$YTLS 2>/dev/null) || true
+echo "$out" | grep -q '^250 inside-tls' || fail "y-style daemon: $out"
+no_strays ytls "y-style daemon"
 
 say "Python ssl, both modes"
 client implicit "$IMP" || fail "python implicit"
