@@ -660,3 +660,136 @@ fail:
 	str_free(&s);
 	return -1;
 }
+
+/* ------------------------------------------------- current state */
+
+struct collect {
+	struct lease_rec *r;
+	size_t n, cap;
+	int failed;
+};
+
+static void
+collect_cb(void *ctx, const struct lease_rec *r)
+{
+	struct collect *c = ctx;
+	struct lease_rec *q;
+
+	if (c->failed)
+		return;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+
+		if (cap > SIZE_MAX / sizeof *q ||
+		    (q = realloc(c->r, cap * sizeof *q)) == NULL) {
+			c->failed = 1;
+			return;
+		}
+		c->r = q;
+		c->cap = cap;
+	}
+	c->r[c->n++] = *r;
+}
+
+/* By address, then by position in the file (start is overwritten with
+ * the position for the sort and restored by the caller). */
+struct keyed {
+	uint32_t ip;
+	size_t pos;
+};
+
+static int
+cmp_keyed(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+
+	if (x->ip != y->ip)
+		return x->ip < y->ip ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+int
+lease_db_current(const char *dir, int64_t now, struct lease_rec **recs_r,
+    size_t *n_r, struct lease_stats *st)
+{
+	struct collect c = { NULL, 0, 0, 0 };
+	struct keyed *k;
+	struct lease_rec *out;
+	size_t i, n = 0;
+
+	*recs_r = NULL;
+	*n_r = 0;
+	if (lease_db_load(dir, collect_cb, &c, st) != 0 || c.failed) {
+		free(c.r);
+		if (c.failed)
+			errno = ENOMEM;
+		return -1;
+	}
+	if (c.n == 0) {
+		free(c.r);
+		return 0;
+	}
+	if ((k = malloc(c.n * sizeof *k)) == NULL ||
+	    (out = malloc(c.n * sizeof *out)) == NULL) {
+		free(k);
+		free(c.r);
+		return -1;
+	}
+	for (i = 0; i < c.n; i++) {
+		k[i].ip = c.r[i].ip;
+		k[i].pos = i;
+	}
+	qsort(k, c.n, sizeof *k, cmp_keyed);
+	for (i = 0; i < c.n; i++) {
+		const struct lease_rec *r;
+
+		if (i + 1 < c.n && k[i + 1].ip == k[i].ip)
+			continue; /* a later record wins */
+		r = &c.r[k[i].pos];
+		if (now > 0 && (r->state == LEASE_FREE || r->end <= now))
+			continue;
+		out[n++] = *r;
+	}
+	free(k);
+	free(c.r);
+	*recs_r = out;
+	*n_r = n;
+	return 0;
+}
+
+struct arr_iter {
+	const struct lease_rec *r;
+	size_t n, i;
+};
+
+static int
+arr_next(void *ctx, struct lease_rec *r)
+{
+	struct arr_iter *it = ctx;
+
+	if (it->i == it->n)
+		return 0;
+	*r = it->r[it->i++];
+	return 1;
+}
+
+int
+lease_db_compact(const char *dir, int dirfd, uint64_t gen, int64_t now)
+{
+	struct lease_stats st;
+	struct lease_rec *recs;
+	struct arr_iter it;
+	size_t n;
+	int rc, e;
+
+	if (lease_db_current(dir, now, &recs, &n, &st) != 0)
+		return -1;
+	it.r = recs;
+	it.n = n;
+	it.i = 0;
+	rc = lease_db_snapshot(dirfd, gen, arr_next, &it);
+	e = errno;
+	free(recs);
+	errno = e;
+	return rc;
+}

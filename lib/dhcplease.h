@@ -118,6 +118,20 @@ int lease_db_close(struct lease_db *db);
 int lease_db_snapshot(int dirfd, uint64_t gen,
     int (*next)(void *ctx, struct lease_rec *r), void *ctx);
 
+/*
+ * The current state: the last record of every address, sorted by
+ * address; with now > 0, free records and records that ended before
+ * now are left out.  *recs_r (free it) gets *n_r records.  0 or -1.
+ */
+int lease_db_current(const char *dir, int64_t now, struct lease_rec **recs_r,
+    size_t *n_r, struct lease_stats *st);
+
+/*
+ * Compacts: writes the snapshot for generation gen from the current
+ * state (lease_db_current with now) and removes the older journals.
+ */
+int lease_db_compact(const char *dir, int dirfd, uint64_t gen, int64_t now);
+
 /* CRC-32 (IEEE) of n bytes. */
 uint32_t lease_crc32(const void *p, size_t n);
 

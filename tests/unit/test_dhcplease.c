@@ -279,10 +279,38 @@ test_compaction(void **state)
 	assert_int_equal(st.records, 31);
 	assert_int_equal(st.gen, 2);
 	assert_true(s.have[1] && s.have[30] && s.have[31]);
+	/* The current state: one record per address, by address. */
+	{
+		struct lease_rec *cur;
+		size_t n;
+
+		assert_int_equal(lease_db_current(dir, 0, &cur, &n, &st), 0);
+		assert_int_equal(n, 31);
+		for (size_t k = 1; k < n; k++)
+			assert_true(cur[k - 1].ip < cur[k].ip);
+		free(cur);
+		/* At a later time only the unexpired ones. */
+		assert_int_equal(lease_db_current(dir, 1767227020, &cur, &n,
+				     &st), 0);
+		assert_int_equal(n, 11);
+		free(cur);
+	}
 	/* Reopening goes on appending to journal.2. */
 	assert_int_equal(lease_db_open(dir, remember, &s, &db, &st), 0);
 	assert_int_equal(db.gen, 2);
+	/* Released and re-leased: the last record wins; compaction keeps
+	 * only live leases. */
+	rec(&r, 5, LEASE_FREE, 1767227005);
+	assert_int_equal(lease_db_append(&db, &r), 0);
+	assert_int_equal(lease_db_rotate(&db, &gen), 0);
+	assert_int_equal(lease_db_compact(dir, db.dirfd, gen, 1767227010), 0);
 	assert_int_equal(lease_db_close(&db), 0);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(lease_db_load(dir, remember, &s, &st), 0);
+	assert_int_equal(st.records, 21);
+	assert_false(s.have[5]);
+	assert_false(s.have[10]);
+	assert_true(s.have[11]);
 }
 
 /*

@@ -1,0 +1,7 @@
+# dhcpd/: the DHCPv4 server and the lease lister.
+PROGS += dhcpd dhcp-leases
+dhcpd_SRCS := dhcpd/dhcpd.c
+dhcpd_LIBS := -lpthread
+dhcpd_DIR  := sbin
+dhcp-leases_SRCS := dhcpd/dhcp-leases.c
+dhcp-leases_DIR  := bin
