@@ -229,6 +229,12 @@ policy_mynetworks(const struct policy *p, const char *ip)
 	return 0;
 }
 
+const char *
+policy_postmaster_domain(const struct policy *p)
+{
+	return p->ndest > 0 ? p->mydest.s : p->myhostname.s;
+}
+
 enum dom_class
 policy_domain(const struct policy *p, const char *domain, size_t len)
 {
@@ -248,6 +254,9 @@ policy_recipient_known(const struct policy *p, const struct smtp_addr *a,
 	size_t dlen = a->len - a->domain, n;
 
 	if (!p->have_localrcpt)
+		return 1;
+	/* RFC 5321 §4.5.1: postmaster exists in every domain we accept. */
+	if (a->local_len == 10 && strncasecmp(a->local, "postmaster", 10) == 0)
 		return 1;
 	/* user@domain, with the local part unquoted. */
 	n = (size_t)snprintf(buf, sizeof buf, "%s@%.*s", a->local, (int)dlen,

@@ -46,6 +46,9 @@ int policy_load(struct policy *p, struct control_err *err);
 /* 1 if the textual address ip is in mynetworks. */
 int policy_mynetworks(const struct policy *p, const char *ip);
 
+/* The domain of "<postmaster>": the first of mydestination. */
+const char *policy_postmaster_domain(const struct policy *p);
+
 /* Whether domain (len bytes, any case) is local, virtual or remote. */
 enum dom_class policy_domain(const struct policy *p, const char *domain,
     size_t len);
@@ -54,6 +57,7 @@ enum dom_class policy_domain(const struct policy *p, const char *domain,
  * 1 if the recipient exists: local_recipients lists "user" (any local
  * domain), "user@domain" or "@domain" (all of domain); without the file,
  * every recipient of a local or virtual domain exists.  Case-insensitive.
+ * postmaster always exists (RFC 5321 §4.5.1).
  */
 int policy_recipient_known(const struct policy *p, const struct smtp_addr *a,
     enum dom_class cls);

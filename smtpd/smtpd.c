@@ -677,7 +677,7 @@ cmd_rcpt(const struct smtp_cmd *c)
 	if (a.postmaster) {
 		/* RFC 5321 §4.5.1: always accepted, as the local postmaster. */
 		alen = (size_t)snprintf(addr, sizeof addr, "postmaster@%s",
-		    sess.pol.myhostname.s);
+		    policy_postmaster_domain(&sess.pol));
 	} else {
 		cls = policy_domain(&sess.pol, a.addr + a.domain,
 		    a.len - a.domain);

@@ -167,12 +167,29 @@ def test_commands():
     check(r.cmd(b"RCPT TO:<anyone@virtual.example>\r\n")[1][0].startswith(b"250 2.1.5"), "virtual catch-all")
     check(r.cmd(b"RCPT TO:<bob@localhost>\r\n")[1][0].startswith(b"550 5.1.1"), "bob only at example.org")
     check(r.cmd(b"RCPT TO:<postmaster>\r\n")[1][0].startswith(b"250 2.1.5"), "<postmaster>")
+    check(r.cmd(b"RCPT TO:<PostMaster@example.org>\r\n")[1][0].startswith(b"250 2.1.5"),
+          "postmaster@ a local domain, not in local_recipients")
+    check(r.cmd(b"RCPT TO:<postmaster@virtual.example>\r\n")[1][0].startswith(b"250 2.1.5"),
+          "postmaster@ a virtual domain")
     check(r.cmd(b"RSET\r\n")[1][0].startswith(b"250 2.0.0"), "RSET")
     check(r.cmd(b"RCPT TO:<alice@example.org>\r\n")[0] == 503, "RSET ends the transaction")
     code, lines = r.cmd(b"QUIT\r\n")
     check(lines[0].startswith(b"221 2.0.0"), "QUIT %r" % lines)
     check(r.closed(), "closed after QUIT")
     check(spooled() == [], "nothing spooled")
+
+
+def test_postmaster():
+    with smtplib.SMTP("127.0.0.1", PORT) as c:
+        c.ehlo("c")
+        c.mail("a@b.net")
+        code, _ = c.docmd("RCPT TO:<postmaster>")
+        check(code == 250, "<postmaster> %d" % code)
+        code, _ = c.data(b"Subject: pm\r\n\r\nx\r\n")
+        check(code == 250, "DATA %d" % code)
+    got = spooled()
+    # The first domain of mydestination, which is surely local.
+    check(got and got[0][0] == [b"Fa@b.net", b"Tpostmaster@example.org"], "postmaster env %r" % got)
 
 
 def test_enhanced_codes():

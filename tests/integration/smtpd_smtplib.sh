@@ -10,7 +10,7 @@ PY="python3 $(dirname "$0")/smtpd_client.py"
 
 say "from mynetworks (127.0.0.1 is in the default)"
 start_smtpd
-$PY basic commands enhanced_codes relay_allowed dsn_utf8 eightbit smuggling limits \
+$PY basic commands postmaster enhanced_codes relay_allowed dsn_utf8 eightbit smuggling limits \
 	size vanish pipelining errors_and_timeout recipient_limit etrn
 kill "$SMTPD_PID"; wait "$SMTPD_PID" 2>/dev/null || true
 
