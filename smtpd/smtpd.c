@@ -366,8 +366,10 @@ received_header(void)
 			    a ? "A" : "");
 		proto = pbuf;
 	}
-	if (str_printf(&h, "Received: from %s ([%s])\n\tby %s (facteur)",
-	    helo, sess.remoteip, sess.pol.myhostname.s) < 0)
+	/* An RFC 5321 address literal: [192.0.2.1] or [IPv6:2001:db8::1]. */
+	if (str_printf(&h, "Received: from %s ([%s%s])\n\tby %s (facteur)",
+	    helo, strchr(sess.remoteip, ':') != NULL ? "IPv6:" : "",
+	    sess.remoteip, sess.pol.myhostname.s) < 0)
 		_exit(111);
 	if (sess.tls && tlsproto != NULL && cipher != NULL) {
 		char tp[64], ci[128];

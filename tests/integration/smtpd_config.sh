@@ -51,4 +51,16 @@ print("session ended after %.1fs with %r" % (time.time() - t0, last))
 if not last.startswith(b"421 4.4.2"):
     sys.exit("no 421 4.4.2 at the session time limit: %r" % last)
 PY
+
+say "IPv6 clients: mynetworks match, address literal in Received"
+kill "$SMTPD_PID"; wait "$SMTPD_PID" 2>/dev/null || true
+rm "$FACTEUR_ETC/smtpd_session_time_limit"
+printf '[2001:db8::]/32\n192.0.2.0/24\n' >"$FACTEUR_ETC/mynetworks"
+session() { printf 'EHLO c\r\nMAIL FROM:<a@b.net>\r\nRCPT TO:<x@far.example>\r\nQUIT\r\n' | TCPREMOTEIP=$1 "$SD" 2>/dev/null | grep '^[0-9][0-9][0-9] ' | sed -n 4p | cut -c1-3; }
+[ "$(session 2001:db8::7)" = 250 ] || fail "2001:db8::7 is in 2001:db8::/32"
+[ "$(session 2001:db9::7)" = 554 ] || fail "2001:db9::7 is not in mynetworks"
+[ "$(session ::ffff:192.0.2.9)" = 250 ] || fail "IPv4-mapped address not matched"
+[ "$(session 192.0.3.1)" = 554 ] || fail "192.0.3.1 is not in 192.0.2.0/24"
+printf 'EHLO c\r\nMAIL FROM:<a@b.net>\r\nRCPT TO:<postmaster>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' | TCPREMOTEIP=2001:db8::7 "$SD" >/dev/null 2>&1
+head -n 1 "$FACTEUR_SPOOL"/todo/*/mess | grep -q '^Received: from c (\[IPv6:2001:db8::7\])$' || fail "IPv6 Received: $(head -n 1 "$FACTEUR_SPOOL"/todo/*/mess)"
 echo ok
