@@ -33,6 +33,19 @@
  *
  * Limits: the info string is at most UCSPITLS_INFO_MAX bytes; variable
  * names are [A-Z0-9_]+ up to 64 bytes and values printable ASCII.
+ *
+ * Use, in smtpd (pop3d's STLS and imapd's STARTTLS are the same):
+ *
+ *	struct ucspitls tls;
+ *	int level = ucspitls_init(&tls);  (< 0: log it, offer no TLS)
+ *	... advertise STARTTLS only when level > 0 and TLS is not on yet ...
+ *	on "STARTTLS" with no argument:
+ *		wbuf_puts(&wb, "220 2.0.0 Ready to start TLS\r\n");
+ *		if (ucspitls_start(&tls, &rb, &wb, timeout_ms) < 0)
+ *			end the session (log errno; nothing more can be said);
+ *		forget the session state (RFC 3207: EHLO again, no AUTH
+ *		or MAIL carried over), log getenv("SSL_PROTOCOL") and
+ *		getenv("SSL_CIPHER").
  */
 #ifndef FACTEUR_UCSPITLS_H
 #define FACTEUR_UCSPITLS_H

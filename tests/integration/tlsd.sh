@@ -76,7 +76,7 @@ start ytls -n -c cert.pem -k key.pem $IDS python3 "$T/ytls.py"
 start cat -c cert.pem -k key.pem $IDS cat
 start deaf -w 1 -c cert.pem -k key.pem $IDS \
 	sh -c "echo \$\$ >>$T/pids; exec sleep 300"
-start short -v -h 2 -t 2 -w 2 -c cert.pem -k key.pem $IDS "$LINED"
+start short -v -h 4 -t 2 -w 2 -c cert.pem -k key.pem $IDS "$LINED"
 IMP=$(port imp) STLS=$(port stls) VULN=$(port vuln) SHORT=$(port short)
 CAT=$(port cat) DEAF=$(port deaf) YTLS=$(port ytls)
 
