@@ -4,6 +4,7 @@ PROGS += enqueue smtpd sendmail
 enqueue_SRCS  := smtpd/enqueue.c
 enqueue_DIR   := sbin
 smtpd_SRCS    := smtpd/smtpd.c smtpd/policy.c
+smtpd_LIBS    := $(CDB_LIBS)
 smtpd_DIR     := sbin
 sendmail_SRCS := smtpd/sendmail.c
 sendmail_DIR  := sbin

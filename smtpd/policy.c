@@ -1,7 +1,9 @@
 #include "policy.h"
 
 #include <arpa/inet.h>
+#include <cdb.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +55,20 @@ list_has(const struct str *l, size_t n, const char *p, size_t len)
 		s += sl + 1;
 	}
 	return 0;
+}
+
+/* 1 if the lower-cased key is in local_recipients.cdb. */
+static int
+cdb_has(const struct policy *p, const char *k, size_t n)
+{
+	char buf[SMTP_ADDR_MAX + 2];
+	unsigned dlen;
+
+	if (p->rcptcdb < 0 || n >= sizeof buf)
+		return 0;
+	memcpy(buf, k, n);
+	lower(buf, n);
+	return cdb_seek(p->rcptcdb, buf, (unsigned)n, &dlen) > 0;
 }
 
 static int
@@ -139,6 +155,7 @@ policy_load(struct policy *p, struct control_err *err)
 	int r;
 
 	memset(p, 0, sizeof *p);
+	p->rcptcdb = -1;
 	if (gethostname(host, sizeof host) < 0 || host[0] == '\0')
 		strcpy(host, "localhost");
 	host[sizeof host - 1] = '\0';
@@ -165,10 +182,43 @@ policy_load(struct policy *p, struct control_err *err)
 	if (list_lower("virtual_mailbox_domains", &p->vdomains, &p->nvdomains,
 	    err) < 0)
 		return -1;
+	/* The cdb form, for tables past the 64 KiB of a control file. */
+	{
+		struct str path = STR_INIT;
+
+		if (str_printf(&path, "%s/local_recipients.cdb",
+		    control_dir()) < 0)
+			return -1;
+		p->rcptcdb = open(path.s, O_RDONLY | O_CLOEXEC);
+		if (p->rcptcdb < 0 && errno != ENOENT) {
+			snprintf(err->file, sizeof err->file, "%s", path.s);
+			err->line = err->col = 0;
+			snprintf(err->reason, sizeof err->reason, "%s",
+			    strerror(errno));
+			str_free(&path);
+			return -1;
+		}
+		if (p->rcptcdb >= 0) {
+			struct cdb c;
+
+			if (cdb_init(&c, p->rcptcdb) != 0) {
+				snprintf(err->file, sizeof err->file, "%s",
+				    path.s);
+				err->line = err->col = 0;
+				snprintf(err->reason, sizeof err->reason,
+				    "not a cdb file");
+				str_free(&path);
+				errno = EINVAL;
+				return -1;
+			}
+			cdb_free(&c);
+		}
+		str_free(&path);
+	}
 	r = list_lower("local_recipients", &p->localrcpt, &p->nlocal, err);
 	if (r < 0)
 		return -1;
-	p->have_localrcpt = r > 0;
+	p->have_localrcpt = r > 0 || p->rcptcdb >= 0;
 	if (nets_load(p, err) < 0)
 		return -1;
 	if (control_u64("message_size_limit", 10240000, UINT64_MAX / 2,
@@ -261,15 +311,18 @@ policy_recipient_known(const struct policy *p, const struct smtp_addr *a,
 	/* user@domain, with the local part unquoted. */
 	n = (size_t)snprintf(buf, sizeof buf, "%s@%.*s", a->local, (int)dlen,
 	    dom);
-	if (n < sizeof buf && list_has(&p->localrcpt, p->nlocal, buf, n))
+	if (n < sizeof buf && (list_has(&p->localrcpt, p->nlocal, buf, n) ||
+	    cdb_has(p, buf, n)))
 		return 1;
 	/* @domain: the whole domain. */
 	n = (size_t)snprintf(buf, sizeof buf, "@%.*s", (int)dlen, dom);
-	if (n < sizeof buf && list_has(&p->localrcpt, p->nlocal, buf, n))
+	if (n < sizeof buf && (list_has(&p->localrcpt, p->nlocal, buf, n) ||
+	    cdb_has(p, buf, n)))
 		return 1;
 	/* user alone: any domain of mydestination, not virtual ones. */
 	if (cls == DOM_LOCAL &&
-	    list_has(&p->localrcpt, p->nlocal, a->local, a->local_len))
+	    (list_has(&p->localrcpt, p->nlocal, a->local, a->local_len) ||
+	    cdb_has(p, a->local, a->local_len)))
 		return 1;
 	return 0;
 }

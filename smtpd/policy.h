@@ -28,6 +28,7 @@ struct policy {
 	struct str localrcpt;	/* local_recipients, same form */
 	size_t nlocal;
 	int have_localrcpt;
+	int rcptcdb;		/* local_recipients.cdb, or -1 */
 	struct net *nets;
 	size_t nnets;
 	uint64_t size_limit;	/* message_size_limit, bytes */
@@ -57,6 +58,8 @@ enum dom_class policy_domain(const struct policy *p, const char *domain,
  * 1 if the recipient exists: local_recipients lists "user" (any local
  * domain), "user@domain" or "@domain" (all of domain); without the file,
  * every recipient of a local or virtual domain exists.  Case-insensitive.
+ * local_recipients.cdb (keys: the same entries, lower case) is consulted
+ * as well, when it exists.
  * postmaster always exists (RFC 5321 §4.5.1).
  */
 int policy_recipient_known(const struct policy *p, const struct smtp_addr *a,

@@ -63,4 +63,24 @@ session() { printf 'EHLO c\r\nMAIL FROM:<a@b.net>\r\nRCPT TO:<x@far.example>\r\n
 [ "$(session 192.0.3.1)" = 554 ] || fail "192.0.3.1 is not in 192.0.2.0/24"
 printf 'EHLO c\r\nMAIL FROM:<a@b.net>\r\nRCPT TO:<postmaster>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' | TCPREMOTEIP=2001:db8::7 "$SD" >/dev/null 2>&1
 head -n 1 "$FACTEUR_SPOOL"/todo/*/mess | grep -q '^Received: from c (\[IPv6:2001:db8::7\])$' || fail "IPv6 Received: $(head -n 1 "$FACTEUR_SPOOL"/todo/*/mess)"
+
+say "local_recipients.cdb: the same entries, compiled (tinycdb's cdb -c -m)"
+command -v cdb >/dev/null || skip "tinycdb's cdb not installed"
+rm -f "$FACTEUR_ETC/mynetworks" "$FACTEUR_ETC/local_recipients"
+printf 'carol\ndave@example.org\n@big.example\n' >"$T/lr"
+echo big.example >"$FACTEUR_ETC/virtual_mailbox_domains"
+cdb -c -m "$FACTEUR_ETC/local_recipients.cdb" "$T/lr"
+expect_rc 0 "$SD" -t
+rcpt() { printf 'EHLO c\r\nMAIL FROM:<a@b.net>\r\nRCPT TO:<%s>\r\nQUIT\r\n' "$1" | TCPREMOTEIP=192.0.2.1 "$SD" 2>/dev/null | grep '^[0-9][0-9][0-9] ' | sed -n 4p | cut -c1-3; }
+[ "$(rcpt carol@example.org)" = 250 ] || fail "carol (cdb) refused"
+[ "$(rcpt Carol@localhost)" = 250 ] || fail "Carol@localhost (cdb, any case) refused"
+[ "$(rcpt dave@example.org)" = 250 ] || fail "dave@example.org (cdb) refused"
+[ "$(rcpt dave@localhost)" = 550 ] || fail "dave@localhost accepted"
+[ "$(rcpt anyone@big.example)" = 250 ] || fail "@big.example (cdb) refused"
+[ "$(rcpt alice@example.org)" = 550 ] || fail "alice is not in the cdb"
+[ "$(rcpt postmaster@big.example)" = 250 ] || fail "postmaster refused"
+printf 'not a cdb' >"$FACTEUR_ETC/local_recipients.cdb"
+expect_rc 1 "$SD" -t
+grep -q "local_recipients.cdb" "$T/stderr" || fail "bad cdb not reported: $(cat "$T/stderr")"
+rm "$FACTEUR_ETC/local_recipients.cdb"
 echo ok
