@@ -5,3 +5,4 @@ dhcpd_LIBS := -lpthread
 dhcpd_DIR  := sbin
 dhcp-leases_SRCS := dhcpd/dhcp-leases.c
 dhcp-leases_DIR  := bin
+MANS += man/dhcpd.8 man/dhcpd.conf.5 man/dhcp-leases.8
