@@ -6,3 +6,8 @@ dhcpd_DIR  := sbin
 dhcp-leases_SRCS := dhcpd/dhcp-leases.c
 dhcp-leases_DIR  := bin
 MANS += man/dhcpd.8 man/dhcpd.conf.5 man/dhcp-leases.8
+# dhcp-relay: the relay agent.
+PROGS += dhcp-relay
+dhcp-relay_SRCS := dhcpd/dhcp-relay.c
+dhcp-relay_DIR  := sbin
+MANS += man/dhcp-relay.8

@@ -6,6 +6,12 @@ network namespace (never elsewhere).  Modes:
   decline-flood IFACE N     N DECLINEs for random addresses
   dora IFACE N OUT          N full exchanges (broadcast flag set); each
                             ACKed "mac ip" is appended to OUT as it comes
+  relay IFACE               probes for a relay agent: DISCOVERs with hops
+                            0..5 (xid 0x100 + hops), one carrying the
+                            client's own option 82 (xid 0x200)
+  unicast IFACE DST XID     a REQUEST (renewal) sent by unicast to DST
+  reply SRC GIADDR XID HEX  a server's OFFER from SRC:67 to GIADDR:67
+                            with option 82 HEX (none when "-")
 Every loop is bounded in count and time."""
 import os, random, socket, struct, sys, time
 
@@ -20,8 +26,8 @@ def sock(iface):
     return s
 
 def header(op=1, mac=b'\x02\0\0\0\0\1', xid=1, flags=0x8000, hlen=6,
-           ciaddr=b'\0' * 4):
-    h = struct.pack('!BBBBIHH', op, 1, hlen, 0, xid, 0, flags)
+           ciaddr=b'\0' * 4, hops=0):
+    h = struct.pack('!BBBBIHH', op, 1, hlen, hops, xid, 0, flags)
     h += ciaddr + b'\0' * 12
     h += mac.ljust(16, b'\0') + b'\0' * 192
     return h
@@ -118,8 +124,35 @@ def dora(s, n, out):
                 f.flush()
                 os.fsync(f.fileno())
 
+def relay(s):
+    for h in range(6):
+        send(s, header(xid=0x100 + h, hops=h) + COOKIE + opts((53, b'\x01')))
+        time.sleep(0.02)
+    send(s, header(xid=0x200) + COOKIE +
+         opts((53, b'\x01'), (82, b'\x01\x04evil\x02\x01x')))
+
+def unicast(s, dst, xid):
+    s.sendto(header(xid=xid, flags=0) + COOKIE + opts((53, b'\x03')),
+             (dst, 67))
+
+def reply(src, giaddr, xid, o82):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((src, 67))
+    items = [(53, b'\x02'), (54, socket.inet_aton(src))]
+    if o82 != '-':
+        items.append((82, bytes.fromhex(o82)))
+    h = bytearray(header(op=2, xid=xid, flags=0))
+    h[3] = 1
+    h[16:20] = socket.inet_aton('10.51.0.177')
+    h[24:28] = socket.inet_aton(giaddr)
+    s.sendto(bytes(h) + COOKIE + opts(*items), (giaddr, 67))
+
 def main():
     mode, iface = sys.argv[1], sys.argv[2]
+    if mode == 'reply':
+        reply(iface, sys.argv[3], int(sys.argv[4], 0), sys.argv[5])
+        return
     s = sock(iface)
     if mode == 'bad':
         bad(s)
@@ -127,6 +160,10 @@ def main():
         discover_flood(s, int(sys.argv[3]))
     elif mode == 'decline-flood':
         decline_flood(s, int(sys.argv[3]))
+    elif mode == 'relay':
+        relay(s)
+    elif mode == 'unicast':
+        unicast(s, sys.argv[3], int(sys.argv[4], 0))
     elif mode == 'dora':
         dora(s, int(sys.argv[3]), sys.argv[4])
     else:
