@@ -9,3 +9,9 @@ smtpd_DIR     := sbin
 sendmail_SRCS := smtpd/sendmail.c
 sendmail_DIR  := sbin
 MANS += man/enqueue.8 man/facteur-spool.5 man/smtpd.8 man/sendmail.8
+# smtp-remote: the SMTP client queued runs for remote recipients.
+PROGS += smtp-remote
+smtp-remote_SRCS := smtpd/smtp-remote.c
+smtp-remote_LIBS := $(SSL_LIBS) -lresolv
+smtp-remote_DIR  := sbin
+MANS += man/smtp-remote.8
