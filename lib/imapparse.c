@@ -733,11 +733,11 @@ imap_cmd_parse(struct imap_cmd *cmd, const char *buf, size_t len,
 		struct imap_arg *a = &cmd->all[i];
 
 		if (a->type == IMAP_ARG_LIST)
-			a->list = cmd->all + (uintptr_t)a->list;
+			a->list = a->nlist ? cmd->all + (uintptr_t)a->list : NULL;
 		else
 			a->s = cmd->strs.s + (uintptr_t)a->s;
 	}
-	cmd->args = cmd->all + idx;
+	cmd->args = cmd->all != NULL ? cmd->all + idx : NULL;
 	cmd->nargs = count;
 	rc = 0;
 out:
