@@ -1,6 +1,8 @@
 #include "io.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <limits.h>
 #include <poll.h>
 #include <string.h>
@@ -224,4 +226,22 @@ int
 wbuf_puts(struct wbuf *wb, const char *z)
 {
 	return wbuf_put(wb, z, strlen(z));
+}
+
+int
+io_nodelay(int fd)
+{
+	int one = 1, type = 0;
+	socklen_t len = sizeof type;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return errno == ENOTSOCK ? 0 : -1;
+	if (type != SOCK_STREAM || getsockname(fd, (struct sockaddr *)&ss,
+	    &sl) < 0 || (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+		return 0;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
+		return -1;
+	return 1;
 }

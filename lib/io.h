@@ -69,4 +69,13 @@ int wbuf_flush(struct wbuf *wb);
  */
 int io_write_all(int fd, const void *p, size_t n, int timeout_ms);
 
+/*
+ * Turns off Nagle's algorithm (TCP_NODELAY) when fd is a TCP socket, for
+ * daemons that already gather their output into whole replies: with
+ * Nagle, the last small write of a reply waits for the peer's delayed
+ * ACK of the previous one.  Returns 1 if set, 0 if fd is not a TCP
+ * socket (a pipe under tlsd, a file in a test), -1 with errno otherwise.
+ */
+int io_nodelay(int fd);
+
 #endif

@@ -712,6 +712,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	rbuf_init(&S.rb, 0, cfg.timeout_ms);
 	wbuf_init(&S.wb, 1, cfg.timeout_ms);
+	(void)io_nodelay(1); /* whole replies only; pop3d inherits it */
 	S.tls_level = ucspitls_init(&S.tls);
 	if (S.tls_level < 0)
 		log_warn("UCSPI-TLS misconfigured (%s): STLS not offered",

@@ -809,6 +809,9 @@ main(int argc, char **argv)
 	}
 	rbuf_init(&S.rb, 0, (int)timeout * 1000);
 	wbuf_init(&S.wb, 1, (int)timeout * 1000);
+	/* Replies are gathered and flushed whole; Nagle would hold each
+	 * message's last segment for the client's delayed ACK. */
+	(void)io_nodelay(1);
 
 	S.rootfd = open(S.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (S.rootfd < 0)

@@ -953,6 +953,9 @@ run(const struct cfg *cfg)
 	}
 	if (ctx == NULL)
 		goto abort;
+	/* Each SSL_write is a whole record: no Nagle wait for the peer's
+	 * delayed ACK between two records. */
+	(void)io_nodelay(1);
 	ssl = SSL_new(ctx);
 	if (ssl == NULL || !SSL_set_rfd(ssl, 0) || !SSL_set_wfd(ssl, 1)) {
 		log_error("unable to set up TLS: %s", ssl_err());

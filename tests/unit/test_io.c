@@ -11,6 +11,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -784,6 +786,47 @@ test_write_closed_peer(void **state)
 	free(wb);
 }
 
+/* TCP_NODELAY only on TCP sockets; pipes and Unix sockets are left as
+ * they are; a closed descriptor is an error. */
+static void
+test_nodelay(void **state)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t sl = sizeof sin;
+	int p[2], sv[2], lfd, cfd, v = 0;
+	socklen_t vl = sizeof v;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(io_nodelay(p[1]), 0);
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(io_nodelay(sv[0]), 0);
+	close(sv[0]);
+	close(sv[1]);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &sl), 0);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(cfd >= 0);
+	assert_int_equal(connect(cfd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(getsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &v, &vl), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(io_nodelay(cfd), 1);
+	assert_int_equal(getsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &v, &vl), 0);
+	assert_int_not_equal(v, 0);
+	close(cfd);
+	close(lfd);
+
+	assert_int_equal(io_nodelay(cfd), -1);
+	assert_int_equal(errno, EBADF);
+}
+
 int
 main(void)
 {
@@ -800,6 +843,7 @@ main(void)
 		cmocka_unit_test(test_write_timeout),
 		cmocka_unit_test(test_write_timeout_stalled_peer),
 		cmocka_unit_test(test_write_closed_peer),
+		cmocka_unit_test(test_nodelay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
