@@ -159,6 +159,8 @@ maildir_msg_begin(struct maildir *md, struct maildir_msg *m)
 	m->md = md;
 	m->fd = -1;
 	m->size = 0;
+	m->vsize = 0;
+	m->prev_cr = 0;
 	m->buflen = 0;
 	m->newname[0] = '\0';
 	for (tries = 0; tries < 5; tries++) {
@@ -188,12 +190,20 @@ int
 maildir_msg_write(struct maildir_msg *m, const void *p, size_t n)
 {
 	const unsigned char *s = p;
+	size_t i;
 
-	if (n > UINT64_MAX - m->size) {
+	/* vsize <= 2 * size: checking it covers size too. */
+	if (n > (UINT64_MAX - m->vsize) / 2) {
 		errno = EFBIG;
 		return -1;
 	}
 	m->size += n;
+	m->vsize += n;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\n' && !m->prev_cr)
+			m->vsize++;
+		m->prev_cr = s[i] == '\r';
+	}
 	while (n > 0) {
 		size_t take = sizeof m->buf - m->buflen;
 
@@ -240,8 +250,8 @@ maildir_msg_commit(struct maildir_msg *m)
 		/* A fresh name for new/: the time is when it arrived. */
 		if (uniq_name(uniq, sizeof uniq, NULL) < 0)
 			goto fail;
-		r = snprintf(m->newname, sizeof m->newname, "%s,S=%" PRIu64,
-		    uniq, m->size);
+		r = snprintf(m->newname, sizeof m->newname,
+		    "%s,S=%" PRIu64 ",W=%" PRIu64, uniq, m->size, m->vsize);
 		if (r < 0 || (size_t)r >= sizeof m->newname) {
 			errno = ENAMETOOLONG;
 			goto fail;

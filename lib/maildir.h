@@ -2,8 +2,8 @@
  * Writing into a Maildir (and its Maildir++ folders), safely.
  *
  * A message is written to tmp/ under a unique name, fsynced, linked into
- * new/ as time.MusecPpid_Rrand.host,S=size (never replacing a file), and
- * new/ is fsynced; only then is the delivery done.  On any failure the
+ * new/ as time.MusecPpid_Rrand.host,S=size,W=vsize (never replacing a
+ * file), and new/ is fsynced; only then is the delivery done.  On any failure the
  * tmp file is removed and nothing appears in new/.  All file operations
  * go through durable.h.
  *
@@ -53,9 +53,11 @@ struct maildir_msg {
 	struct maildir *md;
 	int fd;
 	uint64_t size;
+	uint64_t vsize; /* size with CRLF line ends */
+	int prev_cr;	/* the last byte written was a CR */
 	size_t buflen;
 	char tmpname[UNIQ_MAX];
-	char newname[UNIQ_MAX + 32];
+	char newname[UNIQ_MAX + 64]; /* + ",S=" and ",W=" numbers */
 	unsigned char buf[MAILDIR_WBUF];
 };
 

@@ -13,9 +13,11 @@ expect_rc 0 "$MD" -c -f s@x.test -r r@y.test "$M" <"$T/in"
 f=$(find "$M/new" -type f)
 cmp "$f" "$T/want" || fail "delivered bytes differ"
 size=$(wc -c <"$T/want")
-case "$f" in *",S=$size") ;; *) fail "name $f lacks ,S=$size" ;; esac
+# W=: the size with CRLF line ends (each LF not after a CR counts two).
+vsize=$(python3 -c 'import re, sys; d = open(sys.argv[1], "rb").read(); print(len(d) + len(re.findall(rb"(?<!\r)\n", d)))' "$T/want")
+case "$f" in *",S=$size,W=$vsize") ;; *) fail "name $f lacks ,S=$size,W=$vsize" ;; esac
 base=$(basename "$f")
-echo "$base" | grep -Eq '^[0-9]+\.M[0-9]{6}P[0-9]+_R[0-9a-f]{16}\.[^/]+,S=[0-9]+$' ||
+echo "$base" | grep -Eq '^[0-9]+\.M[0-9]{6}P[0-9]+_R[0-9a-f]{16}\.[^/]+,S=[0-9]+,W=[0-9]+$' ||
 	fail "bad unique name $base"
 [ "$(stat -c %a "$f")" = 600 ] || fail "mode of $f is not 600"
 

@@ -22,7 +22,7 @@ check_new() {
 	for f in "$M"/new/*; do
 		[ -e "$f" ] || continue
 		cmp -s "$f" "$T/want" || fail "partial or damaged message in new/: $f ($1)"
-		case "$f" in *",S=$(wc -c <"$T/want")") ;; *) fail "bad size in name $f" ;; esac
+		case "$f" in *",S=$(wc -c <"$T/want"),W=$(($(wc -c <"$T/want") + $(wc -l <"$T/want")))") ;; *) fail "bad size in name $f" ;; esac
 	done
 }
 

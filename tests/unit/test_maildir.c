@@ -120,8 +120,9 @@ test_open_and_deliver(void **state)
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(maildir_open(&md, path("Maildir"), NULL, 1), 0);
 	deliver(&md, "hello\n", name, sizeof name);
-	/* The name carries the size, the file the bytes. */
-	assert_non_null(strstr(name, ",S=6"));
+	/* The name carries the size (and the size with CRLF line ends),
+	 * the file the bytes. */
+	assert_non_null(strstr(name, ",S=6,W=7"));
 	snprintf(file, sizeof file, "%s/%s", path("Maildir/new"), name);
 	fd = open(file, O_RDONLY);
 	assert_true(fd >= 0);
@@ -185,7 +186,7 @@ test_big_message(void **state)
 	for (int i = 0; i < 100; i++)
 		assert_int_equal(maildir_msg_write(&m, chunk, sizeof chunk), 0);
 	assert_int_equal(maildir_msg_commit(&m), 0);
-	assert_non_null(strstr(m.newname, ",S=1000000"));
+	assert_non_null(strstr(m.newname, ",S=1000000,W=1000000"));
 	snprintf(file, sizeof file, "%s/%s", path("M3/new"), m.newname);
 	assert_int_equal(stat(file, &st), 0);
 	assert_int_equal(st.st_size, 1000000);
@@ -334,6 +335,26 @@ test_quota_get(void **state)
 	maildir_close(&md);
 }
 
+/* W= counts each LF not after a CR twice, also when the CR and the LF
+ * come in two writes. */
+static void
+test_vsize(void **state)
+{
+	static struct maildir_msg m;
+	struct maildir md;
+	(void)state;
+
+	assert_int_equal(maildir_open(&md, path("MV"), NULL, 1), 0);
+	assert_int_equal(maildir_msg_begin(&md, &m), 0);
+	assert_int_equal(maildir_msg_write(&m, "a\r\nb\n", 5), 0);
+	assert_int_equal(maildir_msg_write(&m, "c\r", 2), 0);
+	assert_int_equal(maildir_msg_write(&m, "\n\rd\n\n", 5), 0);
+	/* 12 bytes; LFs: after CR, bare, after CR, after d, bare -> +3 */
+	assert_int_equal(maildir_msg_commit(&m), 0);
+	assert_non_null(strstr(m.newname, ",S=12,W=15"));
+	maildir_close(&md);
+}
+
 int
 main(void)
 {
@@ -342,6 +363,7 @@ main(void)
 		cmocka_unit_test(test_open_and_deliver),
 		cmocka_unit_test(test_abort),
 		cmocka_unit_test(test_big_message),
+		cmocka_unit_test(test_vsize),
 		cmocka_unit_test(test_quota_def),
 		cmocka_unit_test(test_quota_parse),
 		cmocka_unit_test(test_quota_over),
