@@ -116,6 +116,8 @@ main(int argc, char **argv)
 			die_bad(path.s, &err);
 		}
 		log_info("%s: %ld aliases, ok", path.s, entries);
+		str_free(&buf);
+		str_free(&path);
 		return RC_OK;
 	}
 
@@ -170,6 +172,9 @@ main(int argc, char **argv)
 		log_die(RC_TEMP, "unable to sync %s: %s", dir, strerror(errno));
 	log_info("%s: %ld aliases compiled into %s/%s", path.s, entries, dir,
 	    cdbname);
+	close(dirfd);
+	str_free(&buf);
+	str_free(&path);
 	return RC_OK;
 syserr:
 	{
