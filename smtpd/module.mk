@@ -15,3 +15,11 @@ smtp-remote_SRCS := smtpd/smtp-remote.c
 smtp-remote_LIBS := $(SSL_LIBS) -lresolv
 smtp-remote_DIR  := sbin
 MANS += man/smtp-remote.8
+# queued: the scheduler; mailq: the queue lister.
+PROGS += queued mailq
+queued_SRCS := smtpd/queued.c smtpd/policy.c
+queued_LIBS := $(CDB_LIBS)
+queued_DIR  := sbin
+mailq_SRCS  := smtpd/mailq.c
+mailq_DIR   := bin
+MANS += man/queued.8 man/mailq.8
