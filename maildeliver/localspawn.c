@@ -95,7 +95,7 @@ static void
 usage(void)
 {
 	temp("4.3.5", "usage: localspawn SENDER RECIPIENT user|pipe|maildir "
-		      "TARGET < message");
+		      "TARGET < message, or localspawn -t");
 }
 
 static void
@@ -296,6 +296,21 @@ lookup_maildir(const char *path, struct who *w)
 	}
 	if (!S_ISDIR(st.st_mode))
 		temp("4.2.1", "%s is not a directory", path);
+	{
+		/* A symbolic link must belong to the directory's owner: its
+		 * owner could otherwise deliver as somebody else. */
+		struct stat lst;
+
+		n = strlen(path);
+		while (n > 1 && path[n - 1] == '/')
+			n--;
+		snprintf(parent, sizeof parent, "%.*s", (int)n, path);
+		if (lstat(parent, &lst) == 0 && S_ISLNK(lst.st_mode) &&
+		    lst.st_uid != st.st_uid)
+			temp("4.3.5", "%s is a symbolic link owned by uid %lu, "
+				      "not by its target's owner", parent,
+			    (unsigned long)lst.st_uid);
+	}
 	if (st.st_uid == 0)
 		temp("4.3.5", "refusing to deliver as root into %s (owned by "
 			      "root)", path);
@@ -721,6 +736,36 @@ pipe_result(const struct result *res)
 	    why[0] ? ": " : "", why);
 }
 
+/*
+ * -t: checks the control files and the password database a delivery
+ * would read; exits 0, or 111 with the reason.
+ */
+static void __attribute__((noreturn))
+check_config(void)
+{
+	struct who w;
+	struct cdb c;
+	char path[PATH_MAX];
+	int fd;
+
+	if (getauxval(AT_SECURE) != 0 || getuid() != geteuid() ||
+	    getgid() != getegid())
+		set_env("FACTEUR_ETC", DEFAULT_ETC);
+	(void)time_limit();
+	lookup_alias_user(&w);
+	snprintf(path, sizeof path, "%s/passwd.cdb", control_dir());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT)
+		temp("4.3.0", "unable to open %s: %s", path, strerror(errno));
+	if (fd >= 0) {
+		if (cdb_init(&c, fd) < 0)
+			temp("4.3.0", "%s: not a cdb file", path);
+		cdb_free(&c);
+		close(fd);
+	}
+	exit(RC_OK);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -735,6 +780,8 @@ main(int argc, char **argv)
 	int secure;
 
 	log_init("localspawn");
+	if (argc == 2 && strcmp(argv[1], "-t") == 0)
+		check_config();
 	if (fcntl(0, F_GETFD) < 0)
 		temp("4.3.0", "no message on descriptor 0");
 	if (argc != 5)

@@ -249,6 +249,27 @@ err_is "^4.2.1 "
 ls1 111 s@x.example a@test.example maildir "relative/Maildir/"
 err_is "not absolute"
 
+say "maildir: a symbolic link owned by someone else is refused"
+mkdir -p "$T/links"
+ln -s "$T/shared/Maildir" "$T/links/to-nobody"
+ls1 111 s@x.example a@test.example maildir "$T/links/to-nobody/"
+err_is "^4.3.5 .*symbolic link owned by uid 0"
+chown -h "$NOBODY:$NOGROUP" "$T/links/to-nobody"
+ls1 0 s@x.example a@test.example maildir "$T/links/to-nobody/"
+[ "$(count "$T/shared/Maildir/new")" = 3 ] || fail "delivery through an owned link"
+
+say "-t checks the control files"
+"$BIN/localspawn" -t 2>"$T/err" || fail "-t: $(cat "$T/err")"
+echo abc >"$E/command_time_limit"
+expect_rc 111 "$BIN/localspawn" -t
+grep -q "^4.3.5 bad control file: $E/command_time_limit:1:1: " "$T/stderr" ||
+	fail "-t: $(cat "$T/stderr")"
+rm "$E/command_time_limit"
+echo root >"$E/alias_user"
+expect_rc 111 "$BIN/localspawn" -t
+grep -q "alias_user root is root" "$T/stderr" || fail "-t: $(cat "$T/stderr")"
+rm "$E/alias_user"
+
 say "bad usage and bad addresses never lose mail (111) or are refused (100)"
 ls1 111 s@x.example a@test.example mbox /var/mail/x
 set +e
@@ -270,6 +291,19 @@ rc=$?
 set -e
 [ "$rc" = 0 ] || fail "as nobody to joe (same uid): exit $rc: $(cat "$T/err")"
 [ "$(count "$MD/new")" = 1 ] || fail "as nobody: not delivered"
+rm -f "$T/pipe/asnobody"
+asnobody "$BIN/localspawn" s@x.example l@test.example pipe \
+	"id -u >$T/pipe/asnobody" <"$T/msg" 2>"$T/err" ||
+	fail "as nobody, pipe as nobody: $(cat "$T/err")"
+[ "$(cat "$T/pipe/asnobody")" = "$NOBODY" ] || fail "pipe as nobody: uid"
+echo lstest >"$E/alias_user"
+set +e
+insys setpriv --reuid="$NOBODY" --regid="$NOGROUP" --clear-groups \
+	"$BIN/localspawn" s@x.example l@test.example pipe "true" <"$T/msg" 2>"$T/err"
+rc=$?
+set -e
+rm "$E/alias_user"
+[ "$rc" = 111 ] || fail "as nobody, pipe as lstest: exit $rc: $(cat "$T/err")"
 set +e
 asnobody "$BIN/localspawn" s@x.example a@test.example maildir "$T/rootmd/" \
 	<"$T/msg" 2>"$T/err"
