@@ -15,6 +15,7 @@
  * never a target.  See localspawn(8).
  */
 #include <cdb.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -737,6 +739,43 @@ pipe_result(const struct result *res)
 }
 
 /*
+ * The Maildir++ folder for extension ext, if it exists: the directory
+ * named as ext says, else one whose name differs only in case (local
+ * parts reach us lower-cased).  folder is left empty if there is none.
+ */
+static void
+find_folder(const char *maildir, const char *ext, char *folder, size_t n)
+{
+	char dir[MAILDIR_FOLDER_MAX + 2], p[PATH_MAX + 300];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	folder[0] = '\0';
+	if (maildir_folder_dir(ext, dir, sizeof dir) < 0 || dir[0] == '\0')
+		return;
+	if (snprintf(p, sizeof p, "%s/%s", maildir, dir) < (int)sizeof p &&
+	    stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(folder, n, "%s", ext);
+		return;
+	}
+	d = opendir(maildir);
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcasecmp(de->d_name, dir) != 0 ||
+		    snprintf(p, sizeof p, "%s/%s", maildir, de->d_name) >=
+		    (int)sizeof p || stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		/* ".Lists.Foo" is the folder "Lists.Foo". */
+		if (strlen(de->d_name + 1) < n)
+			snprintf(folder, n, "%s", de->d_name + 1);
+		break;
+	}
+	closedir(d);
+}
+
+/*
  * -t: checks the control files and the password database a delivery
  * would read; exits 0, or 111 with the reason.
  */
@@ -882,16 +921,8 @@ main(int argc, char **argv)
 	}
 
 	/* user and maildir: maildeliver, into the folder .ext if any. */
-	if (ext[0] != '\0' && kind == K_USER) {
-		char dir[MAILDIR_FOLDER_MAX + 2], p[PATH_MAX + 300];
-		struct stat st;
-
-		if (maildir_folder_dir(ext, dir, sizeof dir) == 0 &&
-		    dir[0] != '\0' &&
-		    snprintf(p, sizeof p, "%s/%s", w.maildir, dir) <
-		    (int)sizeof p && stat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			snprintf(folder, sizeof folder, "%s", ext);
-	}
+	if (ext[0] != '\0' && kind == K_USER)
+		find_folder(w.maildir, ext, folder, sizeof folder);
 	{
 		char *args[12];
 		int n = 0;

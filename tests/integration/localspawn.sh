@@ -90,6 +90,11 @@ cmp "$T/want" "$(only_file "$MD/.work/new")" || fail "+work message differs"
 ls1 0 s@x.example joe+nofolder@test.example user joe+nofolder
 stored s@x.example joe+nofolder@test.example >"$T/want"
 cmp "$T/want" "$(only_file "$MD/new")" || fail "+nofolder not in the inbox"
+mkdir -p "$MD/.Lists.Foo"
+chown "$NOBODY:$NOGROUP" "$MD/.Lists.Foo"
+ls1 0 s@x.example joe+lists.foo@test.example user joe+lists.foo
+err_is "folder Lists.Foo$"
+[ "$(count "$MD/.Lists.Foo/new")" = 1 ] || fail "+lists.foo not in .Lists.Foo"
 ls1 0 s@x.example joe+..@test.example user "joe+.."
 [ "$(count "$MD/new")" = 2 ] || fail "joe+.. not in the inbox"
 rm -f "$MD"/new/* "$MD"/.work/new/*
