@@ -350,14 +350,23 @@ scan_cur(void)
 		qsort(S.m, S.n, sizeof *S.m, msg_cmp);
 }
 
+/* RFC 2449: a mailbox that is missing, not a Maildir or not ours will
+ * not get better by itself ([SYS/PERM]); anything else may ([SYS/TEMP]). */
+static const char *
+open_code(int e)
+{
+	return e == ENOENT || e == ENOTDIR || e == EACCES || e == ELOOP ?
+	    "SYS/PERM" : "SYS/TEMP";
+}
+
 static int
 open_dir(const char *name)
 {
 	int fd = openat(S.rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
-		refuse("-ERR [SYS/TEMP] unable to open the mailbox: %s",
-		    strerror(errno));
+		refuse("-ERR [%s] unable to open the mailbox: %s",
+		    open_code(errno), strerror(errno));
 	return fd;
 }
 
@@ -815,8 +824,8 @@ main(int argc, char **argv)
 
 	S.rootfd = open(S.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (S.rootfd < 0)
-		refuse("-ERR [SYS/TEMP] unable to open the mailbox: %s",
-		    strerror(errno));
+		refuse("-ERR [%s] unable to open the mailbox: %s",
+		    open_code(errno), strerror(errno));
 	lock_mailbox();
 	S.curfd = open_dir("cur");
 	S.newfd = open_dir("new");

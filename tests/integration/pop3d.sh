@@ -80,7 +80,12 @@ printf 'DELE 1\r\nDELE 2\r\n' | MAILDIR=$MD $NOBODY "$P3" >/dev/null 2>&1
 say "refuses root; misuse exits 100 without a word to the client"
 expect_rc 100 env MAILDIR=$MD "$P3" </dev/null
 expect_rc 100 $NOBODY "$P3" -t 0 </dev/null
-expect_rc 3 env MAILDIR=$T/nonexistent $NOBODY "$P3" </dev/null >/dev/null
+expect_rc 3 env MAILDIR=$T/nonexistent $NOBODY "$P3" </dev/null >"$T/o"
+grep -q '^-ERR \[SYS/PERM\] unable to open the mailbox' "$T/o" || fail "missing Maildir: $(cat "$T/o")"
+mkdir -p "$T/nocur/new" "$T/nocur/tmp"
+chown -R 65534:65534 "$T/nocur"
+expect_rc 3 env MAILDIR=$T/nocur $NOBODY "$P3" </dev/null >"$T/o"
+grep -q '^-ERR \[SYS/PERM\] unable to open the mailbox' "$T/o" || fail "no cur/: $(cat "$T/o")"
 
 # start NAME ARGS...: tcpserver running pop3d (as nobody) on a free port.
 start() {
