@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -405,6 +406,44 @@ journal_name(uint64_t gen, char *buf, size_t n)
 }
 
 /*
+ * The directory lock: a reader holds it shared from the snapshot to the
+ * last journal, the compaction exclusive while it replaces the snapshot
+ * and removes the journals it covers, so a reader never pairs an old
+ * snapshot with a journal list from which the journals it needs are
+ * gone.  The lock is taken on a descriptor of its own (flock belongs to
+ * the open file description, which a forked compaction shares with
+ * dhcpd).  Returns the descriptor, or -1.
+ */
+static int
+dir_lock(int dirfd, int how)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while (flock(fd, how) != 0) {
+		if (errno != EINTR) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static void
+dir_unlock(int fd)
+{
+	int e = errno;
+
+	if (fd >= 0)
+		close(fd); /* releases the lock */
+	errno = e;
+}
+
+/*
  * Loads everything; with fix != 0 also cuts a torn tail off the newest
  * journal.  *newest_r gets the newest journal generation (0 if none),
  * *snapgen_r the snapshot's.
@@ -418,8 +457,11 @@ load(int dirfd, int fix, lease_cb *cb, void *ctx, struct lease_stats *st,
 	size_t ngens = 0, i, good_end, skip = 0;
 	int missing, torn, rc = -1;
 	char name[64];
+	int lk;
 
 	memset(st, 0, sizeof *st);
+	if ((lk = dir_lock(dirfd, LOCK_SH)) < 0)
+		return -1;
 	if (read_file(dirfd, SNAPSHOT, &s, &missing) != 0)
 		goto out;
 	if (!missing) {
@@ -475,6 +517,7 @@ load(int dirfd, int fix, lease_cb *cb, void *ctx, struct lease_stats *st,
 	*snapgen_r = snapgen;
 	rc = 0;
 out:
+	dir_unlock(lk);
 	free(gens);
 	str_free(&s);
 	return rc;
@@ -619,6 +662,29 @@ lease_db_close(struct lease_db *db)
 	return rc;
 }
 
+/* The generation of the snapshot in dirfd: 0 if none or unreadable. */
+static uint64_t
+snapshot_gen(int dirfd)
+{
+	char buf[64];
+	size_t ml = sizeof SNAPSHOT_MAGIC - 1, k;
+	ssize_t n;
+	uint64_t g;
+	int fd = openat(dirfd, SNAPSHOT, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf);
+	close(fd);
+	if (n <= (ssize_t)ml || memcmp(buf, SNAPSHOT_MAGIC, ml) != 0)
+		return 0;
+	for (k = ml; k < (size_t)n && buf[k] != '\n'; k++)
+		;
+	if (k == (size_t)n || num_u64(buf + ml, k - ml, UINT64_MAX - 1, &g) != 0)
+		return 0;
+	return g;
+}
+
 int
 lease_db_snapshot(int dirfd, uint64_t gen,
     int (*next)(void *ctx, struct lease_rec *r), void *ctx)
@@ -629,9 +695,8 @@ lease_db_snapshot(int dirfd, uint64_t gen,
 	uint64_t *gens = NULL;
 	size_t ngens = 0, i;
 	long n;
-	int got;
+	int got, lk = -1, rc;
 
-	(void)durable_unlink(dirfd, SNAPSHOT_TMP);
 	if (str_printf(&s, SNAPSHOT_MAGIC "%" PRIu64 "\n", gen) != 0)
 		goto fail;
 	while ((got = next(ctx, &r)) == 1) {
@@ -641,13 +706,26 @@ lease_db_snapshot(int dirfd, uint64_t gen,
 	}
 	if (got < 0)
 		goto fail;
+	if ((lk = dir_lock(dirfd, LOCK_EX)) < 0)
+		goto fail;
+	/* A compaction that outlived its dhcpd may finish after a newer
+	 * one: it must not put an older snapshot back. */
+	if (snapshot_gen(dirfd) >= gen) {
+		dir_unlock(lk);
+		str_free(&s);
+		return 0;
+	}
+	/* Left by a compaction cut short (under the lock: not another's). */
+	(void)durable_unlink(dirfd, SNAPSHOT_TMP);
 	if (durable_replace(dirfd, SNAPSHOT, SNAPSHOT_TMP, s.s, s.len, 0640) !=
 	    0)
 		goto fail;
 	str_free(&s);
 	/* The snapshot is durable: the journals it covers can go. */
-	if (list_journals(dirfd, &gens, &ngens) != 0)
+	if (list_journals(dirfd, &gens, &ngens) != 0) {
+		dir_unlock(lk);
 		return -1;
+	}
 	for (i = 0; i < ngens; i++) {
 		if (gens[i] >= gen)
 			break;
@@ -655,8 +733,11 @@ lease_db_snapshot(int dirfd, uint64_t gen,
 		(void)durable_unlink(dirfd, line);
 	}
 	free(gens);
-	return durable_dirsync(dirfd);
+	rc = durable_dirsync(dirfd);
+	dir_unlock(lk);
+	return rc;
 fail:
+	dir_unlock(lk);
 	str_free(&s);
 	return -1;
 }

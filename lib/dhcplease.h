@@ -16,6 +16,10 @@
  * then on); the leases as they were at that point are written with
  * lease_db_snapshot (in a child process, say), which then removes the
  * journals it covers.  A crash at any step leaves a loadable set.
+ * Loading holds a shared flock on the directory, the snapshot's
+ * replacement and the removal of journals an exclusive one, so a load
+ * that runs beside a compaction (a reload, dhcp-leases, a restart while
+ * a killed dhcpd's compaction child finishes) sees every record.
  *
  * Durability: lease_db_append only buffers; lease_db_write writes the
  * buffered records with one write(2); lease_db_sync makes them durable
@@ -113,7 +117,8 @@ int lease_db_close(struct lease_db *db);
 /*
  * Writes the snapshot for generation gen from the records next yields
  * (it returns 1 with a record, 0 at the end), replacing the old one
- * atomically, then removes journals older than gen.  0 or -1.
+ * atomically, then removes journals older than gen.  A snapshot of
+ * generation gen or newer already there is left alone.  0 or -1.
  */
 int lease_db_snapshot(int dirfd, uint64_t gen,
     int (*next)(void *ctx, struct lease_rec *r), void *ctx);

@@ -314,6 +314,109 @@ test_compaction(void **state)
 }
 
 /*
+ * A reader (dhcpd's reload, dhcp-leases, a restart beside the compaction
+ * child of a killed dhcpd) loading while a compaction replaces the
+ * snapshot and removes the journals it covers must still see every
+ * lease.  The compaction child is told to start right after the reader
+ * has read the old snapshot; the reader waits (at most 2 s) for it to
+ * end before it goes on to the journals.  Without a lock the reader misses
+ * the journals removed meanwhile.
+ */
+struct racer {
+	struct seen *s;
+	int go;    /* write end of the pipe that starts the compaction */
+	pid_t pid; /* the compaction child, -1 once reaped */
+};
+
+static void
+race_cb(void *ctx, const struct lease_rec *r)
+{
+	struct racer *rc = ctx;
+
+	remember(rc->s, r);
+	if (rc->go < 0)
+		return;
+	assert_int_equal(write(rc->go, "x", 1), 1);
+	close(rc->go);
+	rc->go = -1;
+	for (int i = 0; i < 200; i++) {
+		if (waitpid(rc->pid, NULL, WNOHANG) == rc->pid) {
+			rc->pid = -1;
+			return;
+		}
+		usleep(10000);
+	}
+}
+
+static void
+test_load_during_compaction(void **state)
+{
+	static struct seen s;
+	struct lease_db db;
+	struct lease_stats st;
+	struct lease_rec r;
+	struct racer rc;
+	uint64_t gen;
+	int status, p[2];
+
+	(void)state;
+	memset(&s, 0, sizeof s);
+	assert_int_equal(lease_db_open(dir, remember, &s, &db, &st), 0);
+	/* Snapshot 2 holds lease 1; journal 2 holds 2..20. */
+	rec(&r, 1, LEASE_ACTIVE, 1767227001);
+	assert_int_equal(lease_db_append(&db, &r), 0);
+	assert_int_equal(lease_db_rotate(&db, &gen), 0);
+	assert_int_equal(lease_db_compact(dir, db.dirfd, gen, 0), 0);
+	for (uint32_t i = 2; i <= 20; i++) {
+		rec(&r, i, LEASE_ACTIVE, 1767227000 + i);
+		assert_int_equal(lease_db_append(&db, &r), 0);
+	}
+	/* Journal 3 gets lease 21; compacting into 3 removes journal 2. */
+	assert_int_equal(lease_db_rotate(&db, &gen), 0);
+	rec(&r, 21, LEASE_ACTIVE, 1767227021);
+	assert_int_equal(lease_db_append(&db, &r), 0);
+	assert_int_equal(lease_db_write(&db), 0);
+	/* The compaction child, forked before the load as dhcpd forks
+	 * it from its loop, waits for the word to go. */
+	assert_int_equal(pipe(p), 0);
+	rc.pid = fork();
+	assert_true(rc.pid >= 0);
+	if (rc.pid == 0) {
+		char c;
+
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			_exit(2);
+		_exit(lease_db_compact(dir, db.dirfd, gen, 0) == 0 ? 0 : 1);
+	}
+	close(p[0]);
+	memset(&s, 0, sizeof s);
+	rc.s = &s;
+	rc.go = p[1];
+	assert_int_equal(lease_db_load(dir, race_cb, &rc, &st), 0);
+	if (rc.pid > 0)
+		assert_int_equal(waitpid(rc.pid, &status, 0), rc.pid);
+	for (uint32_t i = 1; i <= 21; i++)
+		if (!s.have[i])
+			fail_msg("lease %u missed while compacting", i);
+	/* And the compaction did its job. */
+	memset(&s, 0, sizeof s);
+	assert_int_equal(lease_db_load(dir, remember, &s, &st), 0);
+	assert_int_equal(st.records, 22); /* 21 in the snapshot, 21 again */
+	/* A late compaction of an older generation puts nothing back. */
+	{
+		struct iter none = { 0, 0 };
+
+		assert_int_equal(lease_db_snapshot(db.dirfd, 2, next_rec,
+				     &none), 0);
+	}
+	memset(&s, 0, sizeof s);
+	assert_int_equal(lease_db_load(dir, remember, &s, &st), 0);
+	assert_int_equal(st.records, 22);
+	assert_int_equal(lease_db_close(&db), 0);
+}
+
+/*
  * A child appends and syncs one lease at a time, reporting each synced
  * one on a pipe, and is killed after its N-th durable step; every lease
  * it reported must load.  Then the same with a rotation and snapshot.
@@ -418,6 +521,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_torn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compaction, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_load_during_compaction,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
 	};
 
