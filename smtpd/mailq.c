@@ -130,7 +130,8 @@ list_one(int dirfd, const char *id, const char *where, int64_t t)
 			qstate_free(&qs);
 	}
 	put("%s %s age=%llds size=%llu from=<%s> rcpts=%zu%s\n", id,
-	    have_state && qs.deleted ? "deleting" : where,
+	    have_state && qs.deleted ? "deleting" :
+	    strcmp(where, "todo") == 0 ? "new" : where,
 	    (long long)(env.arrival > 0 ? t - env.arrival : 0),
 	    (unsigned long long)size, esc(env.sender, b1, sizeof b1), env.n,
 	    have_state && qs.warned ? " warned=yes" : "");
