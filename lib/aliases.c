@@ -474,9 +474,30 @@ struct xp {
 	size_t depth;
 	/* The expansion path: 'n' + alias name, or 'i' + include path. */
 	char stack[ALIASES_MAXDEPTH][ALIASES_TARGET_MAX + 2];
-	struct str seen; /* final targets so far: kind byte, text, NUL */
-	size_t nseen;
+	/* Final targets so far: a kind digit and the text (an address in
+	 * lower case); aliases ('n') and include files ('i') expanded. */
+	struct nameset seen, done;
+	size_t nseen, visits;
+	struct str key;
 };
+
+/* Adds kind + s to set: 1 if it was there, 0 if new, -1 on error. */
+static int
+set_add(struct xp *x, struct nameset *set, char kind, const char *s,
+    int fold)
+{
+	size_t n = strlen(s), i;
+	long r;
+
+	str_clear(&x->key);
+	if (str_appendc(&x->key, kind) < 0 || str_append(&x->key, s, n) < 0)
+		return -1;
+	if (fold)
+		for (i = 1; i <= n; i++)
+			x->key.s[i] = lower(x->key.s[i]);
+	r = nameset_add(set, x->key.s, 1);
+	return r < 0 ? -1 : r > 0;
+}
 
 static int expand_name(struct xp *x, const char *name, size_t nl);
 static int expand_include(struct xp *x, const char *path);
@@ -484,24 +505,15 @@ static int expand_include(struct xp *x, const char *path);
 static int
 emit(struct xp *x, enum alias_kind kind, const char *text)
 {
-	size_t off = 0;
+	int r = set_add(x, &x->seen, (char)('0' + (int)kind), text,
+	    kind == ALIAS_ADDR);
 
-	while (off < x->seen.len) {
-		const char *t = x->seen.s + off + 1;
-
-		if ((enum alias_kind)x->seen.s[off] == kind &&
-		    (kind == ALIAS_ADDR ? strcasecmp(t, text)
-					: strcmp(t, text)) == 0)
-			return 0;
-		off += strlen(t) + 2;
-	}
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	if (x->nseen >= ALIASES_MAXTARGETS) {
 		errno = E2BIG;
 		return -1;
 	}
-	if (str_appendc(&x->seen, (char)kind) < 0 ||
-	    str_append(&x->seen, text, strlen(text) + 1) < 0)
-		return -1;
 	x->nseen++;
 	return x->fn(x->arg, kind, text) < 0 ? -1 : 0;
 }
@@ -561,6 +573,12 @@ target(struct xp *x, char kind, const char *text, int trusted,
 	size_t ll, i;
 	int r;
 
+	if (++x->visits > ALIASES_MAXVISITS) {
+		log_warn("aliases: more than %d targets looked at under %s",
+		    ALIASES_MAXVISITS, where);
+		errno = E2BIG;
+		return -1;
+	}
 	switch (kind) {
 	case '|':
 	case '/':
@@ -650,6 +668,10 @@ expand_name(struct xp *x, const char *name, size_t nl)
 		errno = EINVAL;
 		return -1;
 	}
+	/* Expanded once: a second time would add nothing new. */
+	r = set_add(x, &x->done, 'n', name, 0);
+	if (r != 0)
+		return r < 0 ? -1 : 1;
 	if (push(x, 'n', name, nl) < 0)
 		return -1;
 	/* The map stays valid, but a copy keeps a corrupt file from
@@ -729,6 +751,10 @@ expand_include(struct xp *x, const char *path)
 		log_warn("aliases: :include:%s includes itself: skipped", path);
 		return 0;
 	}
+	r = set_add(x, &x->done, 'i', path, 0);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	r = -1;
 	if (read_include(path, &buf, &trusted) < 0) {
 		saved = errno;
 		log_warn("aliases: unable to read :include:%s: %s", path,
@@ -815,7 +841,9 @@ aliases_expand(const char *cdbpath, const char *local,
 	saved = errno;
 	cdb_free(&x->cdb);
 	close(fd);
-	str_free(&x->seen);
+	nameset_free(&x->seen);
+	nameset_free(&x->done);
+	str_free(&x->key);
 	free(x);
 	errno = saved;
 	return r;

@@ -63,6 +63,7 @@
 #define ALIASES_LINE_MAX 65536
 #define ALIASES_FILE_MAX (64UL * 1024 * 1024)
 #define ALIASES_INCLUDE_MAX (1024UL * 1024)
+#define ALIASES_MAXVISITS 100000 /* targets looked at in one expansion */
 
 enum alias_kind { ALIAS_ADDR, ALIAS_PIPE, ALIAS_MAILDIR };
 
@@ -119,7 +120,8 @@ long aliases_compile(const char *buf, size_t len, int fd,
  * joe, ...`) is delivered to as a plain user, a longer cycle is dropped
  * with a log line; an :include: file met again is skipped likewise.
  * Identical final targets are reported once (addresses compared without
- * regard to case).
+ * regard to case), and each alias and include file is expanded at most
+ * once per call (a second expansion could add nothing new).
  *
  * For each final target calls fn(arg, kind, target) where target is
  * "user" / "user@domain" (ALIAS_ADDR, exactly as written in the table),
@@ -131,7 +133,8 @@ long aliases_compile(const char *buf, size_t len, int fd,
  * dropped), -1 on error with errno set.  After -1 fn may have been called
  * for some targets already: the caller must discard them.  errno:
  *   ELOOP     nesting deeper than ALIASES_MAXDEPTH (a bad table)
- *   E2BIG     more than ALIASES_MAXTARGETS final targets (a bad table)
+ *   E2BIG     more than ALIASES_MAXTARGETS final targets, or more than
+ *             ALIASES_MAXVISITS targets looked at (a bad table)
  *   EINVAL    a corrupt cdb, or a bad or unsafe-to-read :include: file
  *             (logged with its file:line:col)
  *   other     the cdb or an :include: file could not be read

@@ -496,6 +496,59 @@ test_expand_limits(void **state)
 	assert_int_equal(errno, E2BIG);
 	assert_int_equal(g.calls, 1000);
 
+	/* A lattice: 10 aliases a level, each listing all 10 of the next
+	 * level, 6 levels: a million paths, but each alias is expanded
+	 * once, so it takes 600 looks and gives the 10 leaves. */
+	str_clear(&t);
+	assert_int_equal(str_appendz(&t, "top: l1x0"), 0);
+	for (i = 1; i < 10; i++)
+		assert_int_equal(str_printf(&t, ", l1x%d", i), 0);
+	assert_int_equal(str_appendc(&t, '\n'), 0);
+	for (i = 1; i <= 6; i++) {
+		int j, k;
+
+		for (j = 0; j < 10; j++) {
+			assert_int_equal(str_printf(&t, "l%dx%d:", i, j), 0);
+			for (k = 0; k < 10; k++)
+				assert_int_equal(str_printf(&t, "%s %s%dx%d",
+				    k ? "," : "", i < 6 ? "l" : "leaf",
+				    i < 6 ? i + 1 : 0, k), 0);
+			assert_int_equal(str_appendc(&t, '\n'), 0);
+		}
+	}
+	compile(t.s);
+	str_clear(&g.s);
+	g.calls = 0;
+	assert_int_equal(aliases_expand(cdbpath, "top", NULL, got_fn, &g), 1);
+	assert_int_equal(g.calls, 10);
+	assert_string_equal(g.s.s, "leaf0x0 leaf0x1 leaf0x2 leaf0x3 leaf0x4 "
+				   "leaf0x5 leaf0x6 leaf0x7 leaf0x8 leaf0x9 ");
+
+	/* 120 lists of the same 999 members: few final targets, but more
+	 * than ALIASES_MAXVISITS looks. */
+	str_clear(&t);
+	assert_int_equal(str_appendz(&t, "all: list0"), 0);
+	for (i = 1; i < 120; i++)
+		assert_int_equal(str_printf(&t, ", list%d", i), 0);
+	assert_int_equal(str_appendc(&t, '\n'), 0);
+	for (i = 0; i < 120; i++) {
+		int k;
+
+		assert_int_equal(str_printf(&t, "list%d: m0", i), 0);
+		for (k = 1; k < 999; k++)
+			assert_int_equal(str_printf(&t, ",m%d", k), 0);
+		assert_int_equal(str_appendc(&t, '\n'), 0);
+	}
+	assert_int_equal(str_appendz(&t, "few: list0, list1\n"), 0);
+	compile(t.s);
+	g.calls = 0;
+	assert_int_equal(aliases_expand(cdbpath, "few", NULL, got_fn, &g), 1);
+	assert_int_equal(g.calls, 999);
+	g.calls = 0;
+	assert_int_equal(aliases_expand(cdbpath, "all", NULL, got_fn, &g), -1);
+	assert_int_equal(errno, E2BIG);
+	assert_int_equal(g.calls, 999);
+
 	/* fn stops the expansion. */
 	g.calls = 0;
 	g.stop_after = 3;
