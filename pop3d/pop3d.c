@@ -521,6 +521,37 @@ send_msg(uint64_t num, struct msg *m, int64_t lines)
 		if (r == 0)
 			break;
 		start = 0;
+		if (lines < 0) {
+			/* RETR: line by line with memchr. */
+			i = 0;
+			while (i < r) {
+				unsigned char *nl;
+				ssize_t j;
+
+				if (bol && buf[i] == '.') {
+					put(buf + start, (size_t)(i - start));
+					put(".", 1);
+					start = i;
+				}
+				nl = memchr(buf + i, '\n', (size_t)(r - i));
+				if (nl == NULL) {
+					bol = 0;
+					break;
+				}
+				j = nl - buf;
+				if (!(j > 0 ? buf[j - 1] == '\r' : prev_cr)) {
+					put(buf + start, (size_t)(j - start));
+					put("\r", 1);
+					start = j;
+				}
+				bol = 1;
+				i = j + 1;
+			}
+			prev_cr = buf[r - 1] == '\r';
+			put(buf + start, (size_t)(r - start));
+			S.retr_bytes += (uint64_t)r;
+			continue;
+		}
 		for (i = 0; i < r; i++) {
 			unsigned char c = buf[i];
 

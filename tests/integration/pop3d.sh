@@ -73,6 +73,31 @@ sed -n 21p "$T/o" | grep -q "^+OK 13 $total$" || fail "STAT after RSET"
 sed -n 23p "$T/o" | grep -q '^+OK bye (0 messages removed)' || fail "QUIT: $(sed -n 23p "$T/o")"
 [ "$(count "$MD/cur")" = 13 ] || fail "RSET then QUIT removed something"
 
+say "pipes: RETR of a crafted message, byte for byte (CR/LF and dots across 16 KiB reads)"
+CM=$T/crafted
+mkdir -p "$CM/new" "$CM/cur" "$CM/tmp"
+python3 - "$CM/cur/1700000000.M1P1.crafted:2," "$T/crafted.want" <<'EOP'
+import sys
+K = 16384
+d = bytearray(b"Subject: crafted\n\n.dot first\r\n..two\rbare cr\n\n.\n")
+d += b"a" * (K - 1 - len(d)) + b"\r"      # CR ends the first read ...
+d += b"\n.after\n"                          # ... its LF starts the second
+d += b"b" * (2 * K - 1 - len(d)) + b"\n"    # LF ends the second read ...
+d += b".x\r\n\r\r\n\n\n..\nno final line end"  # ... a dot starts the third
+open(sys.argv[1], "wb").write(d)
+out = b""
+for line in bytes(d).split(b"\n")[:-1]:
+    if line.startswith(b"."):
+        line = b"." + line
+    out += line + (b"\n" if line.endswith(b"\r") else b"\r\n")
+out += b"no final line end\r\n.\r\n"
+open(sys.argv[2], "wb").write(out)
+EOP
+chown -R 65534:65534 "$CM"
+printf 'RETR 1\r\nQUIT\r\n' | MAILDIR=$CM $NOBODY "$P3" 2>/dev/null >"$T/crafted.got"
+sed -n '3,$p' "$T/crafted.got" | head -c "$(wc -c <"$T/crafted.want")" | cmp - "$T/crafted.want" ||
+	fail "crafted RETR differs"
+
 say "pipes: EOF after DELE deletes nothing"
 printf 'DELE 1\r\nDELE 2\r\n' | MAILDIR=$MD $NOBODY "$P3" >/dev/null 2>&1
 [ "$(count "$MD/cur")" = 13 ] || fail "a dropped session deleted messages"
