@@ -861,6 +861,7 @@ main(int argc, char **argv)
 	limit = time_limit();
 
 	folder[0] = '\0';
+	ext[0] = '\0';
 	switch (kind) {
 	case K_USER:
 		lookup_user(etc, target, &w, ext, sizeof ext);
