@@ -245,3 +245,128 @@ mx_prune_self(struct mx_rec *mx, size_t n, const char *self, int *self_r)
 		}
 	return n;
 }
+
+/* A bounds-checked cursor over a DNS message. */
+struct dnscur {
+	const unsigned char *p;
+	size_t len, off; /* off <= len */
+};
+
+static int
+dns_u16(struct dnscur *c, unsigned *v_r)
+{
+	if (c->len - c->off < 2)
+		return -1;
+	*v_r = (unsigned)c->p[c->off] << 8 | c->p[c->off + 1];
+	c->off += 2;
+	return 0;
+}
+
+static int
+dns_skip(struct dnscur *c, size_t n)
+{
+	if (c->len - c->off < n)
+		return -1;
+	c->off += n;
+	return 0;
+}
+
+/*
+ * Reads a name at c->off into out (text, no final dot, "" for the root;
+ * out holds NEXTHOP_HOST_MAX + 1 bytes), moving c past it.  *ok_r is 0
+ * when a label has bytes a host name may not have.  0 or -1 (malformed).
+ */
+static int
+dns_name(struct dnscur *c, char *out, int *ok_r)
+{
+	size_t pos = c->off, n = 0, end = 0, i, hops = 0;
+	unsigned char b;
+	int jumped = 0;
+
+	*ok_r = 1;
+	for (;;) {
+		if (pos >= c->len)
+			return -1;
+		b = c->p[pos];
+		if ((b & 0xc0) == 0xc0) {
+			size_t to;
+
+			if (c->len - pos < 2)
+				return -1;
+			to = (size_t)(b & 0x3f) << 8 | c->p[pos + 1];
+			/* Backwards only, so there is no loop. */
+			if (to >= pos || ++hops > 64)
+				return -1;
+			if (!jumped)
+				end = pos + 2;
+			jumped = 1;
+			pos = to;
+			continue;
+		}
+		if ((b & 0xc0) != 0)
+			return -1;
+		pos++;
+		if (b == 0)
+			break;
+		if (c->len - pos < b || n + b + 1 > NEXTHOP_HOST_MAX)
+			return -1;
+		if (n > 0)
+			out[n++] = '.';
+		for (i = 0; i < b; i++) {
+			char ch = (char)c->p[pos + i];
+
+			if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+				*ok_r = 0;
+			out[n++] = ch;
+		}
+		pos += b;
+	}
+	out[n] = '\0';
+	c->off = jumped ? end : pos;
+	return 0;
+}
+
+int
+mx_parse(const unsigned char *p, size_t len, struct mx_rec *mx, size_t max,
+    int *nullmx_r)
+{
+	struct dnscur c = { p, len, 0 };
+	char name[NEXTHOP_HOST_MAX + 1];
+	unsigned qd, an, type, cls, rdlen, pref, i;
+	size_t n = 0, rdend;
+	int ok;
+
+	*nullmx_r = 0;
+	if (dns_skip(&c, 4) < 0 || dns_u16(&c, &qd) < 0 ||
+	    dns_u16(&c, &an) < 0 || dns_skip(&c, 4) < 0)
+		goto bad;
+	for (i = 0; i < qd; i++)
+		if (dns_name(&c, name, &ok) < 0 || dns_skip(&c, 4) < 0)
+			goto bad;
+	for (i = 0; i < an; i++) {
+		if (dns_name(&c, name, &ok) < 0 || dns_u16(&c, &type) < 0 ||
+		    dns_u16(&c, &cls) < 0 || dns_skip(&c, 4) < 0 ||
+		    dns_u16(&c, &rdlen) < 0 || c.len - c.off < rdlen)
+			goto bad;
+		rdend = c.off + rdlen;
+		if (type != 15 || cls != 1) {
+			c.off = rdend;
+			continue;
+		}
+		if (dns_u16(&c, &pref) < 0 || dns_name(&c, name, &ok) < 0 ||
+		    c.off != rdend)
+			goto bad;
+		if (name[0] == '\0')
+			*nullmx_r = 1;
+		else if (ok && n < max) {
+			memcpy(mx[n].host, name, strlen(name) + 1);
+			mx[n].pref = pref;
+			n++;
+		}
+	}
+	return (int)n;
+bad:
+	errno = EBADMSG;
+	return -1;
+}

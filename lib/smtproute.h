@@ -70,6 +70,20 @@ void mx_sort(struct mx_rec *mx, size_t n, uint32_t (*rnd)(void *arg),
     void *arg);
 
 /*
+ * Reads the MX records of a DNS answer (RFC 1035 §4.1; compressed names,
+ * §4.1.4) at p[0..len): the question section is skipped and every MX
+ * record of the answer section (of any owner: a CNAME chain ends there)
+ * is stored, at most max, unsorted.  An exchange that is the root, "."
+ * (RFC 7505 null MX), sets *nullmx_r and is not stored; an exchange with
+ * bytes other than letters, digits, '-' and '_' in a label is skipped.
+ * Returns the number stored, or -1 with errno EBADMSG when the packet is
+ * malformed (truncated, a label or name too long, a compression pointer
+ * that does not point backwards).
+ */
+int mx_parse(const unsigned char *p, size_t len, struct mx_rec *mx,
+    size_t max, int *nullmx_r);
+
+/*
  * RFC 5321 §5.1: when the list (sorted) names this host (self, compared
  * without regard to case and trailing dots), every record of that
  * preference or worse is dropped, so mail goes only to better MX hosts.

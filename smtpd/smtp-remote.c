@@ -540,12 +540,8 @@ add_host(struct target *t, size_t *n, const char *name, const char *host,
 static int
 mx_lookup(const char *name, struct mx_rec *mx, int *nullmx_r)
 {
-	unsigned char ans[8192];
-	ns_msg msg;
-	ns_rr rr;
-	int len, i, count, n = 0;
-	const unsigned char *rd;
-	char host[NS_MAXDNAME];
+	static unsigned char ans[65536];
+	int len, n;
 
 	*nullmx_r = 0;
 	if (!(_res.options & RES_INIT) && res_init() < 0) {
@@ -566,38 +562,16 @@ mx_lookup(const char *name, struct mx_rec *mx, int *nullmx_r)
 	}
 	if (len > (int)sizeof(ans))
 		len = (int)sizeof(ans);
-	if (ns_initparse(ans, len, &msg) < 0) {
+	n = mx_parse(ans, (size_t)len, mx, MAX_MX, nullmx_r);
+	if (n < 0) {
 		lasterr("", "4.4.3 malformed DNS answer for %s", name);
 		return -1;
 	}
-	count = ns_msg_count(msg, ns_s_an);
-	for (i = 0; i < count && n < MAX_MX; i++) {
-		if (ns_parserr(&msg, ns_s_an, i, &rr) < 0)
-			break;
-		if (ns_rr_type(rr) != ns_t_mx || ns_rr_class(rr) != ns_c_in ||
-		    ns_rr_rdlen(rr) < 3)
-			continue;
-		rd = ns_rr_rdata(rr);
-		if (ns_name_uncompress(ns_msg_base(msg), ns_msg_end(msg), rd + 2,
-			host, sizeof(host)) < 0)
-			continue;
-		/* RFC 7505: a single "." MX says the domain takes no mail. */
-		if (host[0] == '\0' || strcmp(host, ".") == 0) {
-			*nullmx_r = 1;
-			continue;
-		}
-		if (strlen(host) > NEXTHOP_HOST_MAX)
-			continue;
-		mx[n].pref = (unsigned)(rd[0] << 8 | rd[1]);
-		snprintf(mx[n].host, sizeof(mx[n].host), "%s", host);
-		n++;
-	}
+	/* RFC 7505: a "." MX says the domain takes no mail. */
 	if (n == 0 && *nullmx_r) {
 		lasterr("", "5.1.10 domain %s accepts no mail (null MX)", name);
 		return -1;
 	}
-	if (n == 0 && count > 0)
-		return 0;
 	mx_sort(mx, (size_t)n, rnd32, NULL);
 	return n;
 }

@@ -237,6 +237,163 @@ test_mx_self(void **state)
 	assert_int_equal(mx_prune_self(mx, 5, "d", &self), 4);
 }
 
+/* A DNS message built by hand, as a resolver would hand it over. */
+struct pkt {
+	unsigned char b[512];
+	size_t n;
+};
+
+static void
+put(struct pkt *p, const void *d, size_t n)
+{
+	assert_true(p->n + n <= sizeof(p->b));
+	memcpy(p->b + p->n, d, n);
+	p->n += n;
+}
+
+static void
+u16(struct pkt *p, unsigned v)
+{
+	unsigned char b[2] = { (unsigned char)(v >> 8), (unsigned char)v };
+
+	put(p, b, 2);
+}
+
+/* "mx1.example.org" in labels, ending in a pointer to ptr (or root). */
+static void
+name(struct pkt *p, const char *z, int ptr)
+{
+	const char *dot;
+	unsigned char l;
+
+	while (*z != '\0') {
+		dot = strchr(z, '.');
+		l = (unsigned char)(dot != NULL ? (size_t)(dot - z) : strlen(z));
+		put(p, &l, 1);
+		put(p, z, l);
+		z += l + (dot != NULL);
+	}
+	if (ptr >= 0)
+		u16(p, 0xc000u | (unsigned)ptr);
+	else
+		put(p, "", 1);
+}
+
+static void
+header(struct pkt *p, unsigned an)
+{
+	p->n = 0;
+	u16(p, 0x1234);
+	u16(p, 0x8180);
+	u16(p, 1);
+	u16(p, an);
+	u16(p, 0);
+	u16(p, 0);
+	name(p, "example.org", -1); /* at offset 12 */
+	u16(p, 15);
+	u16(p, 1);
+}
+
+/* An answer record: owner "example.org" by pointer, type, then rdata. */
+static size_t
+rr(struct pkt *p, unsigned type)
+{
+	u16(p, 0xc00c);
+	u16(p, type);
+	u16(p, 1);
+	u16(p, 0);
+	u16(p, 3600);
+	u16(p, 0); /* rdlength, filled in by rr_end */
+	return p->n;
+}
+
+static void
+rr_end(struct pkt *p, size_t start)
+{
+	p->b[start - 2] = (unsigned char)((p->n - start) >> 8);
+	p->b[start - 1] = (unsigned char)(p->n - start);
+}
+
+static void
+test_mx_parse(void **state)
+{
+	struct pkt p;
+	struct mx_rec mx[4];
+	size_t s;
+	int nullmx;
+
+	(void)state;
+	header(&p, 5);
+	s = rr(&p, 15);
+	u16(&p, 20);
+	name(&p, "mx2", 12); /* mx2.example.org, compressed */
+	rr_end(&p, s);
+	s = rr(&p, 5); /* a CNAME: skipped */
+	name(&p, "alias.example.org", -1);
+	rr_end(&p, s);
+	s = rr(&p, 15);
+	u16(&p, 10);
+	name(&p, "mx1.example.net", -1);
+	rr_end(&p, s);
+	s = rr(&p, 15);
+	u16(&p, 30);
+	name(&p, "bad host.example", -1); /* not a host name: skipped */
+	rr_end(&p, s);
+	s = rr(&p, 1); /* an A record */
+	put(&p, "\x7f\0\0\1", 4);
+	rr_end(&p, s);
+	assert_int_equal(mx_parse(p.b, p.n, mx, 4, &nullmx), 2);
+	assert_int_equal(nullmx, 0);
+	assert_string_equal(mx[0].host, "mx2.example.org");
+	assert_int_equal(mx[0].pref, 20);
+	assert_string_equal(mx[1].host, "mx1.example.net");
+	assert_int_equal(mx[1].pref, 10);
+	/* Room for one only. */
+	assert_int_equal(mx_parse(p.b, p.n, mx, 1, &nullmx), 1);
+	/* Every truncation is malformed, never a crash. */
+	for (s = 0; s < p.n; s++) {
+		errno = 0;
+		assert_int_equal(mx_parse(p.b, s, mx, 4, &nullmx), -1);
+		assert_int_equal(errno, EBADMSG);
+	}
+
+	/* RFC 7505 null MX. */
+	header(&p, 1);
+	s = rr(&p, 15);
+	u16(&p, 0);
+	name(&p, "", -1);
+	rr_end(&p, s);
+	assert_int_equal(mx_parse(p.b, p.n, mx, 4, &nullmx), 0);
+	assert_int_equal(nullmx, 1);
+
+	/* No answer: no records (implicit MX is the caller's). */
+	header(&p, 0);
+	assert_int_equal(mx_parse(p.b, p.n, mx, 4, &nullmx), 0);
+	assert_int_equal(nullmx, 0);
+
+	/* Pointers that loop or point forwards. */
+	header(&p, 1);
+	s = rr(&p, 15);
+	u16(&p, 10);
+	u16(&p, 0xc000u | (unsigned)(p.n)); /* to itself */
+	rr_end(&p, s);
+	assert_int_equal(mx_parse(p.b, p.n, mx, 4, &nullmx), -1);
+	header(&p, 1);
+	s = rr(&p, 15);
+	u16(&p, 10);
+	u16(&p, 0xc000u | 400u);
+	rr_end(&p, s);
+	assert_int_equal(mx_parse(p.b, p.n, mx, 4, &nullmx), -1);
+	/* rdata longer than the name it holds. */
+	header(&p, 1);
+	s = rr(&p, 15);
+	u16(&p, 10);
+	name(&p, "mx", -1);
+	put(&p, "x", 1);
+	rr_end(&p, s);
+	assert_int_equal(mx_parse(p.b, p.n, mx, 4, &nullmx), -1);
+}
+
 int
 main(void)
 {
@@ -246,6 +403,7 @@ main(void)
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_mx_sort),
 		cmocka_unit_test(test_mx_self),
+		cmocka_unit_test(test_mx_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
