@@ -638,6 +638,10 @@ cmd_quit(void)
 		log_error("unable to sync cur/: %s", strerror(errno));
 		failed = S.ndel;
 	}
+	/* The UPDATE state is over: release the mailbox before the client
+	 * hears so, or a client that reconnects at once gets [IN-USE]. */
+	close(S.lockfd);
+	S.lockfd = -1;
 	if (failed > 0)
 		reply("-ERR [SYS/TEMP] %zu of %zu deleted messages not removed",
 		    failed, S.ndel);

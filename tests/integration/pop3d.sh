@@ -183,6 +183,21 @@ wait $hold 2>/dev/null || true
 printf 'STAT\r\nQUIT\r\n' | $RAW "$PORT" >"$T/o3"
 grep -q '^+OK bye' "$T/o3" || fail "lock did not vanish: $(cat "$T/o3")"
 
+say "the lock is released before QUIT's +OK: a client reconnecting at once is never [IN-USE]"
+python3 - "$PORT" <<'EOP' || fail "a session right after QUIT was refused"
+import socket, sys
+for i in range(50):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+    f = s.makefile("rb")
+    g = f.readline()
+    if not g.startswith(b"+OK"):
+        sys.exit(f"session {i}: {g!r}")
+    s.sendall(b"QUIT\r\n")
+    if not f.readline().startswith(b"+OK bye"):
+        sys.exit(f"session {i}: no +OK bye")
+    s.close()
+EOP
+
 say "hostile input: an overlong line, a flood of bad commands"
 { printf 'NOOP '; head -c 5000 /dev/zero | tr '\0' a; printf '\r\nNOOP\r\nQUIT\r\n'; } |
 	$RAW "$PORT" | tr -d '\r' >"$T/o4"
