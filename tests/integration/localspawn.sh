@@ -161,33 +161,45 @@ echo "lstest:x:64999:64998::$SYSHOME:/bin/sh" >>"$T/passwd"
 echo "lstest:x:64998:" >>"$T/group"
 echo "lsextra:x:64997:lstest" >>"$T/group"
 chown 64999:64998 "$SYSHOME"
+HAVE_NS=0
+unshare -m --propagation private true 2>/dev/null && HAVE_NS=1
 # insys CMD...: runs CMD with the test's passwd and group files.
 insys() {
 	unshare -m --propagation private sh -c \
 		'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group && shift 2 && exec "$@"' \
 		sh "$T/passwd" "$T/group" "$@"
 }
-set +e
-insys "$BIN/localspawn" s@x.example lstest@test.example user lstest \
-	<"$T/msg" 2>"$T/err"
-rc=$?
-set -e
-[ "$rc" = 0 ] || fail "system user: exit $rc: $(cat "$T/err")"
-stored s@x.example lstest@test.example >"$T/want"
-f=$(only_file "$SYSHOME/Maildir/new")
-cmp "$T/want" "$f" || fail "system user message differs"
-owner_is "$f" 64999
-getent passwd lstest >/dev/null && fail "lstest leaked out of the namespace"
-# Supplementary groups of a system user are set (seen by a fake maildeliver).
-chmod 777 "$T"
-rm -f "$T/fake.out"
-FACTEUR_LIBEXEC=$T/libexec insys "$BIN/localspawn" s@x.example \
-	lstest@test.example user lstest <"$T/msg" 2>"$T/err" ||
-	fail "system user with fake maildeliver: $(cat "$T/err")"
-chmod 755 "$T"
-[ "$(sed -n 1p "$T/fake.out")" = 64999 ] || fail "uid $(sed -n 1p "$T/fake.out")"
-[ "$(sed -n 3p "$T/fake.out" | tr ' ' '\n' | sort -n | tr '\n' ' ')" = "64997 64998 " ] ||
-	fail "groups: $(sed -n 3p "$T/fake.out")"
+if [ "$HAVE_NS" = 1 ]; then
+	set +e
+	insys "$BIN/localspawn" s@x.example lstest@test.example user lstest \
+		<"$T/msg" 2>"$T/err"
+	rc=$?
+	set -e
+	[ "$rc" = 0 ] || fail "system user: exit $rc: $(cat "$T/err")"
+	stored s@x.example lstest@test.example >"$T/want"
+	f=$(only_file "$SYSHOME/Maildir/new")
+	cmp "$T/want" "$f" || fail "system user message differs"
+	owner_is "$f" 64999
+	getent passwd lstest >/dev/null && fail "lstest leaked out of the namespace"
+	# Supplementary groups of a system user are set (seen by a fake maildeliver).
+	chmod 777 "$T"
+	rm -f "$T/fake.out"
+	FACTEUR_LIBEXEC=$T/libexec insys "$BIN/localspawn" s@x.example \
+		lstest@test.example user lstest <"$T/msg" 2>"$T/err" ||
+		fail "system user with fake maildeliver: $(cat "$T/err")"
+	chmod 755 "$T"
+	[ "$(sed -n 1p "$T/fake.out")" = 64999 ] || fail "uid $(sed -n 1p "$T/fake.out")"
+	[ "$(sed -n 3p "$T/fake.out" | tr ' ' '\n' | sort -n | tr '\n' ' ')" = "64997 64998 " ] ||
+		fail "groups: $(sed -n 3p "$T/fake.out")"
+else
+	say "no mount namespace here: system user checks skipped"
+fi
+# A system user found by getpwnam whose home is missing: a temporary
+# failure (nobody's home is /nonexistent on Debian).
+if [ ! -d "$(getent passwd nobody | cut -d: -f6)" ]; then
+	ls1 111 s@x.example nobody@test.example user nobody
+	err_is "^4.2.0 .*$(getent passwd nobody | cut -d: -f6)/Maildir/"
+fi
 
 say "pipe: as alias_user (nobody), environment, stdin byte for byte"
 mkdir -p "$T/pipe"
@@ -229,11 +241,13 @@ pgrep -u "$NOBODY" -f "sleep 30" >/dev/null && fail "a sleep survived the time l
 
 say "pipe: a configured alias_user"
 chmod 777 "$T/pipe"
-echo lstest >"$E/alias_user"
-insys "$BIN/localspawn" s@x.example l@test.example pipe "id -u >$T/pipe/uid2" \
-	<"$T/msg" 2>"$T/err" || fail "alias_user lstest: $(cat "$T/err")"
-rm "$E/alias_user"
-[ "$(cat "$T/pipe/uid2")" = 64999 ] || fail "alias_user uid $(cat "$T/pipe/uid2")"
+if [ "$HAVE_NS" = 1 ]; then
+	echo lstest >"$E/alias_user"
+	insys "$BIN/localspawn" s@x.example l@test.example pipe "id -u >$T/pipe/uid2" \
+		<"$T/msg" 2>"$T/err" || fail "alias_user lstest: $(cat "$T/err")"
+	rm "$E/alias_user"
+	[ "$(cat "$T/pipe/uid2")" = 64999 ] || fail "alias_user uid $(cat "$T/pipe/uid2")"
+fi
 echo no-such-user-xyz >"$E/alias_user"
 ls1 111 s@x.example l@test.example pipe "true"
 err_is "^4.3.5 alias_user no-such-user-xyz does not exist"
@@ -301,14 +315,16 @@ asnobody "$BIN/localspawn" s@x.example l@test.example pipe \
 	"id -u >$T/pipe/asnobody" <"$T/msg" 2>"$T/err" ||
 	fail "as nobody, pipe as nobody: $(cat "$T/err")"
 [ "$(cat "$T/pipe/asnobody")" = "$NOBODY" ] || fail "pipe as nobody: uid"
-echo lstest >"$E/alias_user"
-set +e
-insys setpriv --reuid="$NOBODY" --regid="$NOGROUP" --clear-groups \
-	"$BIN/localspawn" s@x.example l@test.example pipe "true" <"$T/msg" 2>"$T/err"
-rc=$?
-set -e
-rm "$E/alias_user"
-[ "$rc" = 111 ] || fail "as nobody, pipe as lstest: exit $rc: $(cat "$T/err")"
+if [ "$HAVE_NS" = 1 ]; then
+	echo lstest >"$E/alias_user"
+	set +e
+	insys setpriv --reuid="$NOBODY" --regid="$NOGROUP" --clear-groups \
+		"$BIN/localspawn" s@x.example l@test.example pipe "true" <"$T/msg" 2>"$T/err"
+	rc=$?
+	set -e
+	rm "$E/alias_user"
+	[ "$rc" = 111 ] || fail "as nobody, pipe as lstest: exit $rc: $(cat "$T/err")"
+fi
 set +e
 asnobody "$BIN/localspawn" s@x.example a@test.example maildir "$T/rootmd/" \
 	<"$T/msg" 2>"$T/err"
