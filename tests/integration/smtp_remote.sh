@@ -303,6 +303,22 @@ remote example.org s@client.test a@example.org
 grep -q '^temp	a@example.org	\[127.0.0.1\]	4.7.0 .*sent data after its STARTTLS reply' "$T/out" || fail "STARTTLS injection: $(cat "$T/out")"
 rm "$FACTEUR_ETC/smtp_tls_policy"
 
+say "timeouts: greeting, end of data (set to 1 second)"
+echo 1 >"$FACTEUR_ETC/smtp_helo_timeout"
+fake w1 --greeting-delay 30
+remote example.org s@client.test a@example.org
+want "temp|a@example.org|[127.0.0.1]|4.4.2 timeout with [127.0.0.1]:$FPORT while reading the greeting"
+rm "$FACTEUR_ETC/smtp_helo_timeout"
+echo 1 >"$FACTEUR_ETC/smtp_data_done_timeout"
+fake w2 --stall .
+remote example.org s@client.test a@example.org
+want "temp|a@example.org|[127.0.0.1]|4.4.2 timeout with [127.0.0.1]:$FPORT while sending end of data"
+i=0
+until grep -q '^EVENT client gave up' "$T/w2.log"; do
+	i=$((i + 1)); [ "$i" -lt 100 ] || fail "connection not closed after the timeout"; sleep 0.1
+done
+rm "$FACTEUR_ETC/smtp_data_done_timeout"
+
 say "misuse and control file checks"
 expect_rc 2 "$SR"
 expect_rc 2 "$SR" example.org s@client.test

@@ -18,6 +18,7 @@ import select
 import socket
 import ssl
 import sys
+import time
 
 
 def main():
@@ -39,6 +40,10 @@ def main():
     ap.add_argument("--key")
     ap.add_argument("--inject-after-starttls", action="store_true")
     ap.add_argument("--sessions", type=int, default=100)
+    ap.add_argument("--greeting-delay", type=float, default=0,
+                    help="seconds to wait before the greeting")
+    ap.add_argument("--stall", default=None,
+                    help="never answer this command (a verb, or '.' for the end of data)")
     a = ap.parse_args()
 
     rcpt = {}
@@ -110,9 +115,23 @@ class Conn:
         self.s.sendall("".join(ln + "\r\n" for ln in out).encode())
 
 
+def stall(c, log):
+    """Answers nothing until the client gives up (or 60 s)."""
+    log.write("EVENT stalling\n")
+    c.s.settimeout(60)
+    try:
+        while c.s.recv(4096):
+            pass
+    except OSError:
+        pass
+    log.write("EVENT client gave up\n")
+
+
 def session(s, a, exts, rcpt, log, nmsg):
     c = Conn(s, log)
     log.write("EVENT connect\n")
+    if a.greeting_delay:
+        time.sleep(a.greeting_delay)
     c.reply(a.greeting)
     if not a.greeting.startswith("2"):
         return nmsg
@@ -127,6 +146,9 @@ def session(s, a, exts, rcpt, log, nmsg):
         cmd = ln.rstrip(b"\r\n").decode("utf-8", "replace")
         log.write("C: %s\n" % cmd)
         verb = cmd.split(" ")[0].upper()
+        if verb == a.stall:
+            stall(c, log)
+            return nmsg
         offered = "PIPELINING" in exts
         # A pipelining client sends RCPT before the MAIL reply; one that
         # was not offered PIPELINING must wait for each reply.
@@ -187,6 +209,9 @@ def session(s, a, exts, rcpt, log, nmsg):
             with open(path, "wb") as f:
                 f.write(body)
             log.write("MSG %s\n" % path)
+            if a.stall == ".":
+                stall(c, log)
+                return nmsg
             c.reply(a.dot)
             have_mail = False
         elif verb == "RSET":
