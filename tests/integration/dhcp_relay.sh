@@ -38,6 +38,14 @@ ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1
 ip -n "$NS_S" addr add 10.52.0.2/24 dev s0
 ip -n "$NS_S" link set s0 up
 ip -n "$NS_S" route add 10.51.0.0/24 via 10.52.0.1
+# A second client segment: c1 (client ns) <-> r2 10.53.0.1/24.
+ip link add c1 netns "$NS_C" type veth peer name r2 netns "$NS_R" ||
+	fail "cannot create veth pair"
+ip -n "$NS_R" addr add 10.53.0.1/24 dev r2
+ip -n "$NS_R" link set r2 up
+ip -n "$NS_C" link set c1 address 02:53:00:00:00:01
+ip -n "$NS_C" link set c1 up
+ip -n "$NS_S" route add 10.53.0.0/24 via 10.52.0.1
 ip -n "$NS_C" link set c0 address 02:51:00:00:00:01
 ip -n "$NS_C" link set c0 up
 inc() { ip netns exec "$NS_C" "$@"; }
@@ -104,7 +112,7 @@ expect_rc 0 ip netns exec "$NS_R" "$BIN/dhcp-relay" -t -i r0:port-1 10.52.0.2
 expect_rc 100 ip netns exec "$NS_R" "$BIN/dhcp-relay" -i r0 10.52.0.2
 
 # Two servers: 10.52.0.3 is down (nobody has it), 10.52.0.2 is up.
-start_relay -i r0 10.52.0.3 10.52.0.2
+start_relay -i r0 -i r2:building-b 10.52.0.3 10.52.0.2
 grep -q "^Uid:.*65534" /proc/$RELAY_PID/status ||
 	fail "dhcp-relay still has root: $(grep Uid /proc/$RELAY_PID/status)"
 
@@ -203,6 +211,10 @@ subnet 10.51.0.0 netmask 255.255.255.0 {
     range 10.51.0.100 10.51.0.150;
     option routers 10.51.0.1;
 }
+subnet 10.53.0.0 netmask 255.255.255.0 {
+    range 10.53.0.100 10.53.0.110;
+    option routers 10.53.0.1;
+}
 CONF
 : >"$T/dhcpd.log"
 ip netns exec "$NS_S" "$BIN/dhcpd" -c "$T/dhcpd.conf" -l "$T/leases" \
@@ -225,6 +237,21 @@ grep -q "debug: request if=r0 hw=02:51:00:00:01:01 .*type=DISCOVER hops=1 giaddr
 	fail "no request line with both servers: $(rlog)"
 grep -q "debug: reply if=r0 hw=02:51:00:00:01:01 .*type=OFFER server=10.52.0.2 " "$T/relay.log" ||
 	fail "no reply line: $(rlog)"
+
+say "a client on the second segment gets a lease from its own subnet"
+mkscript udhcpc-seg2
+inc timeout 40 udhcpc -i c1 -f -q -n -t 5 -T 3 -s "$T/udhcpc-seg2" \
+	>"$T/udhcpc-seg2.out" 2>&1 ||
+	fail "udhcpc on c1 failed: $(cat "$T/udhcpc-seg2.out") $(rlog) $(flog)"
+case "$(envget "$T/udhcpc-seg2.env" ip)" in
+10.53.0.1[01][0-9]) ;;
+*) fail "second segment address '$(envget "$T/udhcpc-seg2.env" ip)'" ;;
+esac
+[ "$(envget "$T/udhcpc-seg2.env" router)" = 10.53.0.1 ] || fail "second segment router"
+O82B=0102$(printf r2 | od -An -tx1 | tr -d ' \n')
+grep -q "dir=in .*op=1 .*giaddr=10.53.0.1 .*o82=$O82B" "$T/srv" && fail "circuit id not replaced"
+grep -q "dir=in .*op=1 .*giaddr=10.53.0.1 .*o82=010a$(printf building-b | od -An -tx1 | tr -d ' \n')0207" "$T/srv" ||
+	fail "no request with circuit id building-b: $(grep giaddr=10.53 "$T/srv")"
 
 say "routed unicast is not relayed a second time; unicast to the relay is"
 ip -n "$NS_C" addr add 10.51.0.50/24 dev c0
@@ -288,11 +315,17 @@ ins python3 "$HELP/dhcp_send.py" reply 10.52.0.2 10.51.0.1 0x400 0102657602017a
 ins python3 "$HELP/dhcp_send.py" reply 10.52.0.2 10.51.0.1 0x401 "$O82"
 ins python3 "$HELP/dhcp_send.py" reply 10.52.0.9 10.51.0.1 0x402 "$O82"
 ins python3 "$HELP/dhcp_send.py" reply 10.52.0.2 10.51.0.1 0x403 -
+# A client that has its address (ciaddr) gets the reply by UDP.
+ip -n "$NS_C" addr add 10.51.0.50/24 dev c0
+ins python3 "$HELP/dhcp_send.py" reply 10.52.0.2 10.51.0.1 0x404 - 10.51.0.50
 sleep 1
 grep -q "src=10.51.0.1 .*op=2 xid=00000401 .*o82=-" "$T/cli" ||
 	fail "a reply with the relay's option 82 was not relayed: $(cat "$T/cli") $(rlog)"
 grep -q "src=10.51.0.1 .*op=2 xid=00000403 .*o82=-" "$T/cli" ||
 	fail "a reply without option 82 was not relayed: $(cat "$T/cli")"
+grep -q "dir=in src=10.51.0.1 dst=10.51.0.50 op=2 xid=00000404 " "$T/cli" ||
+	fail "a reply to ciaddr was not sent by UDP to it: $(grep xid=00000404 "$T/cli") $(rlog)"
+ip -n "$NS_C" addr flush dev c0
 grep -q "xid=00000400 " "$T/cli" && fail "a reply with a foreign option 82 was relayed"
 grep -q "xid=00000402 " "$T/cli" && fail "a reply from an unknown server was relayed"
 grep -q "from=10.52.0.2 .*xid=00000400 .*reason=foreign-option-82" "$T/relay.log" ||

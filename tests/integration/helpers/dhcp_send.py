@@ -10,7 +10,8 @@ network namespace (never elsewhere).  Modes:
                             0..5 (xid 0x100 + hops), one carrying the
                             client's own option 82 (xid 0x200)
   unicast IFACE DST XID     a REQUEST (renewal) sent by unicast to DST
-  reply SRC GIADDR XID HEX  a server's OFFER from SRC:67 to GIADDR:67
+  reply SRC GIADDR XID HEX [CIADDR]
+                            a server's OFFER from SRC:67 to GIADDR:67
                             with option 82 HEX (none when "-")
 Every loop is bounded in count and time."""
 import os, random, socket, struct, sys, time
@@ -135,7 +136,7 @@ def unicast(s, dst, xid):
     s.sendto(header(xid=xid, flags=0) + COOKIE + opts((53, b'\x03')),
              (dst, 67))
 
-def reply(src, giaddr, xid, o82):
+def reply(src, giaddr, xid, o82, ciaddr=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((src, 67))
@@ -146,12 +147,15 @@ def reply(src, giaddr, xid, o82):
     h[3] = 1
     h[16:20] = socket.inet_aton('10.51.0.177')
     h[24:28] = socket.inet_aton(giaddr)
+    if ciaddr:
+        h[12:16] = socket.inet_aton(ciaddr)
     s.sendto(bytes(h) + COOKIE + opts(*items), (giaddr, 67))
 
 def main():
     mode, iface = sys.argv[1], sys.argv[2]
     if mode == 'reply':
-        reply(iface, sys.argv[3], int(sys.argv[4], 0), sys.argv[5])
+        reply(iface, sys.argv[3], int(sys.argv[4], 0), sys.argv[5],
+              sys.argv[6] if len(sys.argv) > 6 else None)
         return
     s = sock(iface)
     if mode == 'bad':
