@@ -646,6 +646,10 @@ resolve_msg(struct msg *m)
 	for (size_t i = 0; i < m->env.n; i++)
 		if (resolve_rcpt(&rs, (unsigned)i, m->env.r[i].addr) < 0)
 			goto out;
+	/* A state.tmp left by a crash mid-write is garbage. */
+	if (unlinkat(m->dirfd, "state.tmp", 0) < 0 && errno != ENOENT)
+		log_warn("qid=%s unable to remove state.tmp: %s", m->id,
+		    strerror(errno));
 	if (durable_replace(m->dirfd, "state", "state.tmp", rs.out.s,
 	    rs.out.len, 0640) < 0) {
 		log_error("qid=%s unable to write the state: %s", m->id,
