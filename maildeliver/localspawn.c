@@ -93,7 +93,7 @@ finish(int code, const char *status, const char *fmt, ...)
 #define temp(...) finish(RC_TEMP, __VA_ARGS__)
 #define perm(...) finish(RC_PERM, __VA_ARGS__)
 
-static void
+static void __attribute__((noreturn))
 usage(void)
 {
 	temp("4.3.5", "usage: localspawn SENDER RECIPIENT user|pipe|maildir "
@@ -813,6 +813,7 @@ main(int argc, char **argv)
 	static struct result res;
 	char etc[PATH_MAX], prog[PATH_MAX], ext[256], folder[256];
 	const char *sender, *rcpt, *target, *libexec, *at, *tz;
+	static char libbuf[PATH_MAX], tzbuf[256];
 	char *tzcopy = NULL, *libcopy = NULL;
 	enum kind kind;
 	unsigned limit;
@@ -823,6 +824,14 @@ main(int argc, char **argv)
 		check_config();
 	if (fcntl(0, F_GETFD) < 0)
 		temp("4.3.0", "no message on descriptor 0");
+	/* Nothing the caller left open (a spool directory, a pipe) may
+	 * reach a user's command. */
+	if (close_range(3, ~0U, 0) < 0) {
+		int fd;
+
+		for (fd = 3; fd < 1024; fd++)
+			close(fd);
+	}
 	if (argc != 5)
 		usage();
 	sender = argv[1];
@@ -846,12 +855,17 @@ main(int argc, char **argv)
 	secure = getauxval(AT_SECURE) != 0 || getuid() != geteuid() ||
 	    getgid() != getegid();
 	snprintf(etc, sizeof etc, "%s", secure ? DEFAULT_ETC : control_dir());
+	/* Copied: clearenv() below takes the strings away. */
 	libexec = secure ? NULL : getenv("FACTEUR_LIBEXEC");
-	if (libexec != NULL && (libcopy = strdup(libexec)) == NULL)
-		temp("4.3.0", "out of memory");
+	if (libexec != NULL && strlen(libexec) < sizeof libbuf) {
+		memcpy(libbuf, libexec, strlen(libexec) + 1);
+		libcopy = libbuf;
+	}
 	tz = getenv("TZ");
-	if (tz != NULL && strlen(tz) < 256 && (tzcopy = strdup(tz)) == NULL)
-		temp("4.3.0", "out of memory");
+	if (tz != NULL && strlen(tz) < sizeof tzbuf) {
+		memcpy(tzbuf, tz, strlen(tz) + 1);
+		tzcopy = tzbuf;
+	}
 	if (clearenv() != 0)
 		environ = NULL;
 	set_env("PATH", DEFAULT_PATH);

@@ -217,6 +217,12 @@ done
 grep -q "^FOO=" "$T/pipe/env" && fail "caller's environment leaked"
 grep -q "^RPLINE=Return-Path: <s@x.example>" "$T/pipe/env" || fail "no RPLINE"
 
+say "pipe: no descriptor of the caller reaches the command"
+# (fds 7 and 9: dash itself uses 10 and up for its own saved copies.)
+ls1 0 s@x.example l@test.example pipe \
+	'for n in 3 4 5 6 7 8 9; do [ ! -e /proc/$$/fd/$n ] || { echo "fd $n open"; exit 100; }; done' \
+	7<"$T/msg" 9>>"$T/msg.extra"
+
 say "pipe: qmail exit codes"
 ls1 0 s@x.example l@test.example pipe "exit 99"
 ls1 100 s@x.example l@test.example pipe "echo 'Sorry, no mailbox here' >&2; exit 100"
