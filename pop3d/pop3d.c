@@ -331,9 +331,13 @@ scan_cur(void)
 				continue;
 			}
 			close(mfd);
-		} else if (fstatat(S.curfd, de->d_name, &st,
-			       AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode)) {
+		} else if (de->d_type != DT_REG &&
+		    (de->d_type != DT_UNKNOWN ||
+			fstatat(S.curfd, de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) < 0 ||
+			!S_ISREG(st.st_mode))) {
+			/* A regular file by readdir's word saves a stat
+			 * per message at login. */
 			continue;
 		}
 		m->name = strdup(de->d_name);

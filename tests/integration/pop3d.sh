@@ -93,8 +93,14 @@ for line in bytes(d).split(b"\n")[:-1]:
 out += b"no final line end\r\n.\r\n"
 open(sys.argv[2], "wb").write(out)
 EOP
+# Not messages: symlinks, a directory and a FIFO, with and without W=.
+ln -s /etc/passwd "$CM/cur/1700000001.M1P1.link:2,"
+ln -s /etc/passwd "$CM/cur/1700000002.M1P1.wlink,S=5,W=5:2,"
+mkdir "$CM/cur/1700000003.M1P1.dir,S=1,W=1:2,"
+mkfifo "$CM/cur/1700000004.M1P1.fifo,S=1,W=1:2,"
 chown -R 65534:65534 "$CM"
 printf 'RETR 1\r\nQUIT\r\n' | MAILDIR=$CM $NOBODY "$P3" 2>/dev/null >"$T/crafted.got"
+head -n 1 "$T/crafted.got" | grep -q '^+OK 1 messages' || fail "non-files listed: $(head -n 1 "$T/crafted.got")"
 sed -n '3,$p' "$T/crafted.got" | head -c "$(wc -c <"$T/crafted.want")" | cmp - "$T/crafted.want" ||
 	fail "crafted RETR differs"
 
