@@ -376,9 +376,13 @@ on_request(struct state *s, const struct relay_if *ifc, uint32_t src,
 		log_debug("unable to send to server %s: %s",
 		    dhcp_ip_fmt(s->rc.servers[i], ip), strerror(errno));
 	}
-	if (sent > 0)
-		s->n.requests++;
 	dhcp_hw_fmt(s->msg.h.chaddr, s->msg.h.hlen, hw);
+	if (sent == 0) {
+		log_warn("unable to send request if=%s hw=%s xid=%08x to any "
+			 "server", ifc->name, hw, s->msg.h.xid);
+		return;
+	}
+	s->n.requests++;
 	log_debug("request if=%s hw=%s xid=%08x type=%s hops=%u giaddr=%s "
 		  "len=%ld servers=%d",
 	    ifc->name, hw, s->msg.h.xid, dhcp_type_name(dhcp_msg_type(&s->msg)),
