@@ -39,6 +39,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "base64.h"
 #include "control.h"
 #include "io.h"
 #include "log.h"
@@ -118,6 +119,11 @@ struct cfg {
 	struct str lasterr;
 	char lastmta[NEXTHOP_HOST_MAX + 3];
 	SSL_CTX *ctx;
+	/* SMTP AUTH from smtp_sasl_password. */
+	struct str nhtext; /* the next hop as written, or the domain */
+	int have_sasl;
+	int sasl_tls_only;
+	struct str sasl_user, sasl_pass;
 };
 
 static struct cfg cfg;
@@ -1215,6 +1221,111 @@ done:
 	return S_DONE;
 }
 
+/* Whether the space-separated list has word (any case). */
+static int
+has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = list;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (strncasecmp(p, word, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+		while (*p != '\0' && *p != ' ')
+			p++;
+	}
+	return 0;
+}
+
+/* Sends a base64 line: an AUTH response. */
+static int
+cmd_b64(const char *prefix, const void *p, size_t n)
+{
+	struct str b = STR_INIT;
+	int rc;
+
+	if (b64_encode(&b, p, n, 0, 0) < 0)
+		return -1;
+	if (b.s == NULL && str_appendz(&b, "=") < 0)
+		return -1;
+	rc = cmd("%s%s", prefix, b.s);
+	str_wipe(&b);
+	return rc;
+}
+
+/*
+ * SMTP AUTH (RFC 4954) with PLAIN, else LOGIN.  0, or -1 with
+ * cfg.lasterr set.
+ */
+static int
+authenticate(const struct smtp_ehlo *e, int tls, const char *mta,
+    const char *desc)
+{
+	struct smtp_reply r = { 0 };
+	struct str txt = STR_INIT, plain = STR_INIT;
+	const char *why = "lost connection";
+	int rc = -1;
+
+	if (!tls && cfg.sasl_tls_only) {
+		lasterr(mta, "4.7.0 not sending credentials to %s without TLS",
+		    desc);
+		return -1;
+	}
+	conn.timeout_ms = ms(cfg.to.helo);
+	if (has_word(e->auth, "PLAIN")) {
+		if (str_appendc(&plain, '\0') < 0 ||
+		    str_append(&plain, cfg.sasl_user.s, cfg.sasl_user.len) < 0 ||
+		    str_appendc(&plain, '\0') < 0 ||
+		    str_append(&plain, cfg.sasl_pass.s, cfg.sasl_pass.len) < 0 ||
+		    cmd_b64("AUTH PLAIN ", plain.s, plain.len) < 0 ||
+		    conn_flush(&conn) < 0 ||
+		    read_reply(&conn, &r, cfg.to.helo, &why) < 0)
+			goto lost;
+	} else if (has_word(e->auth, "LOGIN")) {
+		if (cmd("AUTH LOGIN") < 0 || conn_flush(&conn) < 0 ||
+		    read_reply(&conn, &r, cfg.to.helo, &why) < 0)
+			goto lost;
+		if (r.code == 334) {
+			if (cmd_b64("", cfg.sasl_user.s, cfg.sasl_user.len) < 0 ||
+			    conn_flush(&conn) < 0 ||
+			    read_reply(&conn, &r, cfg.to.helo, &why) < 0)
+				goto lost;
+		}
+		if (r.code == 334) {
+			if (cmd_b64("", cfg.sasl_pass.s, cfg.sasl_pass.len) < 0 ||
+			    conn_flush(&conn) < 0 ||
+			    read_reply(&conn, &r, cfg.to.helo, &why) < 0)
+				goto lost;
+		}
+	} else {
+		lasterr(mta, "4.7.0 no AUTH mechanism in common with %s (%s)",
+		    desc, e->auth);
+		goto done;
+	}
+	if (r.code == 235) {
+		log_info("auth domain=%s mta=%s user=%s", cfg.domain, desc,
+		    cfg.sasl_user.s);
+		rc = 0;
+		goto done;
+	}
+	reply_text(&r, &txt);
+	/* A refusal is worth retrying later, not a bounce (Postfix's
+	 * smtp_sasl_auth_soft_bounce). */
+	lasterr(mta, "%s%s (authentication failed at %s)",
+	    txt.s[0] == '5' ? "4" : "", txt.s[0] == '5' ? txt.s + 1 : txt.s,
+	    desc);
+	goto done;
+lost:
+	lasterr(mta, "4.4.2 %s with %s while authenticating", why, desc);
+done:
+	str_wipe(&plain);
+	str_free(&txt);
+	smtp_reply_free(&r);
+	return rc;
+}
+
 /* One attempt at one address. */
 static enum sess_rc
 session(const struct target *t, int notls)
@@ -1311,6 +1422,11 @@ ehlo:
 		     cfg.tls == TLS_POLICY_VERIFY)) {
 		lasterr(mta, "4.7.4 TLS is required, but was not offered by %s",
 		    desc);
+		quit();
+		goto out;
+	}
+	if (cfg.have_sasl && e.auth[0] != '\0' &&
+	    authenticate(&e, tls, mta, desc) < 0) {
 		quit();
 		goto out;
 	}
@@ -1421,6 +1537,62 @@ check_policy(const char *v, size_t n)
 }
 
 /*
+ * The credentials for this next hop from smtp_sasl_password: lines
+ * "key user:password" where key is the next hop as written in
+ * smtp_routes or relayhost ("[smtp.example]:587"), its host, or "*".
+ * 0, or -1 with err filled in.
+ */
+static int
+load_sasl(struct control_err *err)
+{
+	struct str list = STR_INIT;
+	const char *p, *v, *colon, *keys[3];
+	size_t count = 0, i, k, klen, vlen;
+	int found = 0, best = 3;
+
+	keys[0] = cfg.nhtext.s;
+	keys[1] = cfg.nh.host;
+	keys[2] = "*";
+	if (control_list("smtp_sasl_password", &list, &count, err) < 0 ||
+	    control_bool("smtp_sasl_tls_only", 1, &cfg.sasl_tls_only, err) < 0)
+		goto fail;
+	for (p = list.s, i = 0; i < count; i++, p += strlen(p) + 1) {
+		for (klen = 0; p[klen] != '\0' && p[klen] != ' ' &&
+		     p[klen] != '\t'; klen++)
+			;
+		v = p + klen;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		vlen = strlen(v);
+		colon = memchr(v, ':', vlen);
+		if (klen == 0 || colon == NULL || colon == v) {
+			table_err(err, "smtp_sasl_password", i,
+			    "a line is \"nexthop user:password\"");
+			goto fail;
+		}
+		for (k = 0; k < 3 && (int)k < best; k++) {
+			if (keys[k] == NULL || strlen(keys[k]) != klen ||
+			    strncasecmp(keys[k], p, klen) != 0)
+				continue;
+			best = (int)k;
+			found = 1;
+			str_clear(&cfg.sasl_user);
+			str_clear(&cfg.sasl_pass);
+			if (str_copy(&cfg.sasl_user, v, (size_t)(colon - v)) < 0 ||
+			    str_copy(&cfg.sasl_pass, colon + 1,
+				vlen - (size_t)(colon - v) - 1) < 0)
+				goto fail;
+		}
+	}
+	cfg.have_sasl = found;
+	str_wipe(&list);
+	return 0;
+fail:
+	str_wipe(&list);
+	return -1;
+}
+
+/*
  * Reads the control files and decides the next hop and TLS policy.
  * 0, or -1 with err filled in.
  */
@@ -1452,7 +1624,7 @@ load_config(struct control_err *err)
 		goto done;
 	}
 	if (cfg.domain == NULL) {
-		rc = 0;
+		rc = load_sasl(err);
 		goto done;
 	}
 	/* The next hop: a route, the relay host, else the domain's MX. */
@@ -1463,8 +1635,14 @@ load_config(struct control_err *err)
 			goto done;
 		}
 		cfg.routed = 1;
+		if (str_copy(&cfg.nhtext, v, vlen) < 0)
+			goto done;
 	} else if (relay.len > 0) {
 		cfg.routed = 1;
+		if (str_copy(&cfg.nhtext, relay.s, relay.len) < 0)
+			goto done;
+	} else if (str_copy(&cfg.nhtext, cfg.domain, strlen(cfg.domain)) < 0) {
+		goto done;
 	} else if (nexthop_parse(cfg.domain, strlen(cfg.domain), &cfg.nh) < 0) {
 		table_err(err, "(domain)", 0, "not a valid domain");
 		errno = EINVAL;
@@ -1474,6 +1652,8 @@ load_config(struct control_err *err)
 	r = route_lookup(pol.s, npol, cfg.domain, &v, &vlen, &bad);
 	if (r == 1)
 		(void)tls_policy_parse(v, vlen, &cfg.tls);
+	if (load_sasl(err) < 0)
+		goto done;
 	rc = 0;
 done:
 	str_free(&relay);
@@ -1482,35 +1662,83 @@ done:
 	return rc;
 }
 
+/* Whether z has a control byte (CR, LF, NUL are how commands get in). */
+static int
+has_ctl(const char *z)
+{
+	for (; *z != '\0'; z++)
+		if ((unsigned char)*z < 0x20 || *z == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * The length of the address at the start of z: up to the first blank,
+ * except inside a quoted local part ("john doe"@example.org).
+ */
+static size_t
+addr_len(const char *z)
+{
+	size_t i = 0;
+
+	if (z[0] == '"') {
+		for (i = 1; z[i] != '\0' && z[i] != '"'; i++)
+			if (z[i] == '\\' && z[i + 1] != '\0')
+				i++;
+		if (z[i] == '"')
+			i++;
+	}
+	while (z[i] != '\0' && z[i] != ' ' && z[i] != '\t')
+		i++;
+	return i;
+}
+
+/*
+ * Whether z[0..n) is an address fit for the wire: what smtpd would take
+ * between the angle brackets (lib/smtpaddr), so nothing can be slipped
+ * into MAIL or RCPT.
+ */
+static int
+addr_ok(const char *z, size_t n, unsigned flags)
+{
+	struct smtp_addr a;
+	char buf[SMTP_PATH_MAX + 3];
+	size_t used;
+
+	if (n > SMTP_PATH_MAX)
+		return 0;
+	buf[0] = '<';
+	memcpy(buf + 1, z, n);
+	buf[n + 1] = '>';
+	return smtp_path_parse(buf, n + 2, flags | SMTP_ADDR_UTF8, &a, &used) ==
+		0 &&
+	    used == n + 2;
+}
+
 /* Splits "addr params" arguments and checks them. */
 static int
 parse_rcpts(char **argv, size_t n)
 {
 	size_t i;
-	char *sp;
+	const char *sp;
 
 	cfg.rcpts = calloc(n, sizeof(*cfg.rcpts));
 	if (cfg.rcpts == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
 		struct rcpt *r = &cfg.rcpts[i];
-		if (strlen(argv[i]) > RCPT_ARG_MAX || strpbrk(argv[i], "\r\n") ||
-		    argv[i][0] == '\0') {
+
+		if (strlen(argv[i]) > RCPT_ARG_MAX || has_ctl(argv[i])) {
 			errno = EINVAL;
 			return -1;
 		}
 		r->addr = argv[i];
-		sp = strpbrk(argv[i], " \t");
-		r->addrlen = sp != NULL ? (size_t)(sp - argv[i]) : strlen(argv[i]);
-		r->params = "";
-		if (sp != NULL) {
-			while (*sp == ' ' || *sp == '\t')
-				sp++;
-			r->params = sp;
-		}
-		if (r->addrlen == 0 || r->addrlen > SMTP_ADDR_MAX ||
-		    memchr(r->addr, '<', r->addrlen) != NULL ||
-		    memchr(r->addr, '>', r->addrlen) != NULL) {
+		r->addrlen = addr_len(argv[i]);
+		sp = argv[i] + r->addrlen;
+		while (*sp == ' ' || *sp == '\t')
+			sp++;
+		r->params = sp;
+		if (!addr_ok(r->addr, r->addrlen, 0)) {
 			errno = EINVAL;
 			return -1;
 		}
@@ -1519,11 +1747,11 @@ parse_rcpts(char **argv, size_t n)
 }
 
 static int
-bad_arg(const char *z)
+bad_domain(const char *z)
 {
 	for (; *z != '\0'; z++)
-		if ((unsigned char)*z < 0x20 || *z == 0x7f || *z == '<' ||
-		    *z == '>' || *z == ' ')
+		if ((unsigned char)*z <= 0x20 || *z == 0x7f || *z == '<' ||
+		    *z == '>')
 			return 1;
 	return 0;
 }
@@ -1583,8 +1811,8 @@ main(int argc, char **argv)
 	cfg.domain = argv[0];
 	cfg.sender = argv[1];
 	if (cfg.domain[0] == '\0' || strlen(cfg.domain) > SMTP_DOMAIN_MAX + 2 ||
-	    bad_arg(cfg.domain) || strlen(cfg.sender) > SMTP_ADDR_MAX ||
-	    bad_arg(cfg.sender))
+	    bad_domain(cfg.domain) ||
+	    !addr_ok(cfg.sender, strlen(cfg.sender), SMTP_ADDR_NULL_OK))
 		usage();
 	if (parse_rcpts(argv + 2, (size_t)argc - 2) < 0) {
 		if (errno == ENOMEM)

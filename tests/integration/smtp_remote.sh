@@ -211,6 +211,10 @@ want "ok|a@example.org|[127.0.0.1]|250 2.0.0 Ok: queued" \
 	"ok|d@example.org|[127.0.0.1]|250 2.0.0 Ok: queued"
 ! grep VIOLATION "$T/f1.log" || fail "pipelining rules broken"
 grep -c '^C: RCPT' "$T/f1.log" | grep -qx 4 || fail "RCPT count"
+remote example.org '' '"john doe"@example.org NOTIFY=NEVER'
+grep -q '^ok	"john doe"@example.org	' "$T/out" || fail "quoted local part: $(cat "$T/out")"
+grep -qx 'C: MAIL FROM:<>' "$T/f1.log" || fail "null sender"
+grep -qx 'C: RCPT TO:<"john doe"@example.org> NOTIFY=NEVER' "$T/f1.log" || fail "quoted local part on the wire"
 
 say "fake server without PIPELINING: each command waits for its reply"
 fake f2 --ext 8BITMIME
@@ -319,12 +323,39 @@ until grep -q '^EVENT client gave up' "$T/w2.log"; do
 done
 rm "$FACTEUR_ETC/smtp_data_done_timeout"
 
+say "SMTP AUTH to a relay host: PLAIN over TLS, LOGIN, refusal, no TLS"
+fake a1 --ext 'STARTTLS,AUTH LOGIN PLAIN' --cert "$T/cert.pem" --key "$T/key.pem" --auth 'relayuser:s3cret pass'
+echo "[127.0.0.1]:$FPORT" >"$FACTEUR_ETC/relayhost"
+rm "$FACTEUR_ETC/smtp_routes"
+printf '[127.0.0.1]:%s relayuser:s3cret pass\n' "$FPORT" >"$FACTEUR_ETC/smtp_sasl_password"
+remote example.org s@client.test a@example.org
+want "ok|a@example.org|[127.0.0.1]|250 2.0.0 Ok: queued"
+grep -qx 'EVENT auth ok PLAIN relayuser' "$T/a1.log" || fail "no AUTH PLAIN: $(cat "$T/a1.log")"
+[ "$(sed -n '/^EVENT tls/=' "$T/a1.log")" -lt "$(sed -n '/^EVENT auth ok/=' "$T/a1.log")" ] || fail "AUTH before TLS"
+printf '* relayuser:wrong\n' >"$FACTEUR_ETC/smtp_sasl_password"
+remote example.org s@client.test a@example.org
+want "temp|a@example.org|[127.0.0.1]|435 5.7.8 Authentication credentials invalid (authentication failed at [127.0.0.1]:$FPORT)"
+! grep -q '^C: MAIL' "$T/a1.log" || true
+fake a2 --ext 'AUTH LOGIN' --auth 'relayuser:pw'
+echo "[127.0.0.1]:$FPORT" >"$FACTEUR_ETC/relayhost"
+printf '127.0.0.1 relayuser:pw\n' >"$FACTEUR_ETC/smtp_sasl_password"
+remote example.org s@client.test a@example.org
+want "temp|a@example.org|[127.0.0.1]|4.7.0 not sending credentials to [127.0.0.1]:$FPORT without TLS"
+! grep -q '^C: AUTH' "$T/a2.log" || fail "credentials sent in plain text"
+echo no >"$FACTEUR_ETC/smtp_sasl_tls_only"
+remote example.org s@client.test a@example.org
+want "ok|a@example.org|[127.0.0.1]|250 2.0.0 Ok: queued"
+grep -qx 'EVENT auth ok LOGIN relayuser' "$T/a2.log" || fail "no AUTH LOGIN: $(cat "$T/a2.log")"
+rm "$FACTEUR_ETC/relayhost" "$FACTEUR_ETC/smtp_sasl_password" "$FACTEUR_ETC/smtp_sasl_tls_only"
+
 say "misuse and control file checks"
 expect_rc 2 "$SR"
 expect_rc 2 "$SR" example.org s@client.test
 expect_rc 2 "$SR" -R BOTH example.org s@client.test a@example.org
 expect_rc 2 "$SR" example.org s@client.test "$(printf 'a@example.org\r\nRSET')"
 expect_rc 2 "$SR" example.org 's@client.test> x' a@example.org
+expect_rc 2 "$SR" example.org s@client.test 'a@example.org> SIZE=1'
+expect_rc 2 "$SR" example.org s@client.test 'no-domain'
 "$SR" -t || fail "-t with good control files"
 printf '* [127.0.0.1]:99999\n' >"$FACTEUR_ETC/smtp_routes"
 expect_rc 1 "$SR" -t

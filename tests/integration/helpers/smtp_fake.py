@@ -13,6 +13,7 @@ The port it listens on (127.0.0.1, chosen by the kernel) is written to
 PORTFILE once it listens.
 """
 import argparse
+import base64
 import os
 import select
 import socket
@@ -40,6 +41,8 @@ def main():
     ap.add_argument("--key")
     ap.add_argument("--inject-after-starttls", action="store_true")
     ap.add_argument("--sessions", type=int, default=100)
+    ap.add_argument("--auth", default=None,
+                    help="USER:PASS accepted by AUTH PLAIN and AUTH LOGIN")
     ap.add_argument("--greeting-delay", type=float, default=0,
                     help="seconds to wait before the greeting")
     ap.add_argument("--stall", default=None,
@@ -179,6 +182,35 @@ def session(s, a, exts, rcpt, log, nmsg):
             c = Conn(s, log)
             tls = True
             log.write("EVENT tls %s\n" % s.version())
+        elif verb == "AUTH" and a.auth:
+            words = cmd.split(" ")
+            mech = words[1].upper() if len(words) > 1 else ""
+            if mech == "PLAIN":
+                if len(words) > 2:
+                    resp = words[2]
+                else:
+                    c.reply("334 ")
+                    resp = c.line().strip().decode()
+                    log.write("C: %s\n" % resp)
+                parts = base64.b64decode(resp).split(b"\0")
+                got = b":".join(parts[1:3]).decode("utf-8", "replace")
+            elif mech == "LOGIN":
+                c.reply("334 VXNlcm5hbWU6")
+                u = c.line().strip()
+                log.write("C: %s\n" % u.decode())
+                c.reply("334 UGFzc3dvcmQ6")
+                pw = c.line().strip()
+                log.write("C: %s\n" % pw.decode())
+                got = (base64.b64decode(u) + b":" + base64.b64decode(pw)).decode("utf-8", "replace")
+            else:
+                c.reply("504 5.5.4 unknown mechanism")
+                continue
+            if got == a.auth:
+                log.write("EVENT auth ok %s %s\n" % (mech, got.split(":")[0]))
+                c.reply("235 2.7.0 Authentication successful")
+            else:
+                log.write("EVENT auth failed %s\n" % mech)
+                c.reply("535 5.7.8 Authentication credentials invalid")
         elif verb == "MAIL":
             nrcpt = 0
             c.reply(a.mail)
