@@ -524,7 +524,9 @@ process(struct state *s, const uint8_t *pkt, size_t n,
 		s->pings[i].used = 1;
 		s->pings[i].ip = res->ping_ip;
 		s->pings[i].seq = (uint16_t)(s->pings[i].seq + PING_MAX);
-		s->pings[i].deadline_ms = now_ms() + 1000;
+		s->pings[i].deadline_ms = now_ms() +
+		    1000 * (int64_t)(res->ping_timeout > 0 ?
+			(res->ping_timeout < 30 ? res->ping_timeout : 30) : 1);
 		s->pings[i].rx = *rx;
 		s->pings[i].ifindex = ifindex;
 		s->pings[i].len = n;

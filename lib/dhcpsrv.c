@@ -798,6 +798,7 @@ discover(struct dhcpsrv *s, struct req *q, struct dhcpsrv_result *res)
 		sl->flags |= F_PINGING;
 		res->act = DHCPSRV_PING;
 		res->ping_ip = sl->ip;
+		res->ping_timeout = q->eff.ping_timeout;
 		res->ip = sl->ip;
 		return;
 	}

@@ -59,6 +59,7 @@ struct dhcpsrv_result {
 	int has_rec;         /* rec should be journaled (always for COMMIT) */
 	struct lease_rec rec;
 	uint32_t ping_ip;
+	uint32_t ping_timeout; /* seconds to wait for an echo reply */
 	const char *why;     /* for the log: reason of a DROP or NAK */
 	uint32_t ip;         /* the address concerned, 0 if none */
 };

@@ -180,6 +180,7 @@ test_seed_offer(void **state)
 	/* Never leased: checked with a ping first (ping-check defaults on). */
 	assert_int_equal(res.act, DHCPSRV_PING);
 	assert_true(res.ping_ip == 0x0a002a0a);
+	assert_int_equal(res.ping_timeout, 1); /* ISC's default */
 	dhcpsrv_ping_result(srv, res.ping_ip, 0, NOW, &r);
 	handle(SERVER, 0, NOW);
 	assert_int_equal(res.act, DHCPSRV_SEND);
@@ -212,6 +213,31 @@ test_seed_offer(void **state)
 	assert_int_equal(res.rec.state, LEASE_ACTIVE);
 	assert_true(res.rec.end == NOW + 600);
 	assert_string_equal(res.rec.host, "debian");
+}
+
+/* ping-timeout reaches dhcpd with the PING action; a subnet's wins. */
+static void
+test_ping_timeout(void **state)
+{
+	static const struct client c = { { 2, 0, 0, 0, 0, 7 }, NULL, 0, 7 },
+				   d = { { 2, 0, 0, 0, 0, 8 }, NULL, 0, 8 };
+
+	(void)state;
+	start("ping-timeout 3;\n"
+	      "subnet 10.0.42.0 netmask 255.255.255.0 {\n"
+	      "  range 10.0.42.10 10.0.42.20;\n"
+	      "}\n"
+	      "subnet 10.9.0.0 netmask 255.255.255.0 {\n"
+	      "  ping-timeout 2; range 10.9.0.10 10.9.0.20;\n"
+	      "}\n");
+	mkreq(&c, DHCPDISCOVER, 0, 0, 0, 0, 0);
+	handle(SERVER, 0, NOW);
+	assert_int_equal(res.act, DHCPSRV_PING);
+	assert_int_equal(res.ping_timeout, 3);
+	mkreq(&d, DHCPDISCOVER, 0, 0, 0, 0, 0);
+	handle(0x0a090001, 0, NOW);
+	assert_int_equal(res.act, DHCPSRV_PING);
+	assert_int_equal(res.ping_timeout, 2);
 }
 
 static const char lab_conf[] =
@@ -505,6 +531,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_seed_offer, stop),
+		cmocka_unit_test_teardown(test_ping_timeout, stop),
 		cmocka_unit_test_teardown(test_states, stop),
 		cmocka_unit_test_teardown(test_exhaustion, stop),
 		cmocka_unit_test_teardown(test_reservation_and_relay, stop),
