@@ -111,6 +111,15 @@ want "ok|z@example.org|[127.0.0.1]|250 2.0.0 Ok"
 [ "$(ls "$T/s1" | wc -l)" = 2 ] || fail "second message not received"
 grep -qx 'X-Mail-Args: <>' "$T"/s1/* || fail "null sender"
 
+say "250 recipients in one transaction (pipelined in groups of 100)"
+rcpts=$(seq 1 250 | sed 's/.*/r&@example.org/')
+# shellcheck disable=SC2086
+remote example.org s@client.test $rcpts
+[ "$(grep -c '^ok	r[0-9]*@example.org	\[127.0.0.1\]	250 2.0.0 Ok$' "$T/out")" = 250 ] || fail "250 recipients: $(sort "$T/out" | uniq -c | head)"
+seq 1 250 | sed 's/.*/r&@example.org/' | cmp - <(cut -f2 "$T/out") || fail "report not in argument order"
+f=$(grep -l '^X-Rcpt-Args: <r250@example.org>' "$T"/s1/*)
+[ "$(grep -c '^X-Rcpt-Args: ' "$f")" = 250 ] || fail "sink saw $(grep -c '^X-Rcpt-Args: ' "$f") recipients"
+
 say "smtp-sink without 8BITMIME: the body is converted to quoted-printable"
 sink s2 -8
 remote -8 example.org s@client.test x@example.org
@@ -215,6 +224,17 @@ remote example.org '' '"john doe"@example.org NOTIFY=NEVER'
 grep -q '^ok	"john doe"@example.org	' "$T/out" || fail "quoted local part: $(cat "$T/out")"
 grep -qx 'C: MAIL FROM:<>' "$T/f1.log" || fail "null sender"
 grep -qx 'C: RCPT TO:<"john doe"@example.org> NOTIFY=NEVER' "$T/f1.log" || fail "quoted local part on the wire"
+
+say "IPv6: a route to [ipv6:::1]"
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+	fake f6a --ipv6
+	echo "* [ipv6:::1]:$FPORT" >"$FACTEUR_ETC/smtp_routes"
+	remote example.org s@client.test a@example.org
+	want "ok|a@example.org|[::1]|250 2.0.0 Ok: queued"
+	grep -q '^MSG' "$T/f6a.log" || fail "no message over IPv6"
+else
+	echo "no IPv6 loopback here; IPv6 not tested"
+fi
 
 say "fake server without PIPELINING: each command waits for its reply"
 fake f2 --ext 8BITMIME

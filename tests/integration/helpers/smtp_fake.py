@@ -9,7 +9,7 @@ without PIPELINING, or not pipelined when it was offered).
 
     smtp_fake.py PORTFILE LOG [options]
 
-The port it listens on (127.0.0.1, chosen by the kernel) is written to
+The port it listens on (127.0.0.1, or ::1 with --ipv6, chosen by the kernel) is written to
 PORTFILE once it listens.
 """
 import argparse
@@ -41,6 +41,7 @@ def main():
     ap.add_argument("--key")
     ap.add_argument("--inject-after-starttls", action="store_true")
     ap.add_argument("--sessions", type=int, default=100)
+    ap.add_argument("--ipv6", action="store_true", help="listen on ::1")
     ap.add_argument("--auth", default=None,
                     help="USER:PASS accepted by AUTH PLAIN and AUTH LOGIN")
     ap.add_argument("--greeting-delay", type=float, default=0,
@@ -55,9 +56,9 @@ def main():
         rcpt[addr.lower()] = reply
     exts = [e for e in a.ext.split(",") if e]
 
-    ls = socket.socket()
+    ls = socket.socket(socket.AF_INET6 if a.ipv6 else socket.AF_INET)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", 0))
+    ls.bind(("::1" if a.ipv6 else "127.0.0.1", 0))
     ls.listen(5)
     tmp = a.portfile + ".tmp"
     with open(tmp, "w") as f:
