@@ -8,6 +8,13 @@
 # untrusted option 82 policy, malformed packets and routed unicast.
 . "$(dirname "$0")/lib.sh"
 set -e
+# Our own directory outside /tmp/facteur-test.* (as dhcpc.sh does):
+# something on the machine has removed such directories mid-run.
+rm -rf "$T"
+T=$(mktemp -d /var/tmp/facteur-relay.XXXXXX)
+chmod 755 "$T"
+export FACTEUR_ETC="$T/etc"
+mkdir -p "$FACTEUR_ETC"
 is_root || skip "needs root for network namespaces"
 command -v ip >/dev/null || skip "needs iproute2"
 for c in dhclient udhcpc dhcpcd python3; do
