@@ -11,3 +11,8 @@ PROGS += dhcp-relay
 dhcp-relay_SRCS := dhcpd/dhcp-relay.c
 dhcp-relay_DIR  := sbin
 MANS += man/dhcp-relay.8
+# dhcpc: the client.
+PROGS += dhcpc
+dhcpc_SRCS := dhcpd/dhcpc.c
+dhcpc_DIR  := sbin
+MANS += man/dhcpc.8

@@ -1045,8 +1045,10 @@ dcl_release(struct dcl *d, int64_t now, struct dcl_act *a)
 {
 	memset(a, 0, sizeof *a);
 	a->forget = 1;
+	/* In INIT-REBOOT the address is still configured from before. */
 	if (d->have_cur && (d->st == DCL_BOUND || d->st == DCL_RENEWING ||
-			       d->st == DCL_REBINDING)) {
+			       d->st == DCL_REBINDING ||
+			       d->st == DCL_REBOOTING)) {
 		d->st = DCL_RELEASED;
 		d->xid = rnd(d);
 		d->started = now;

@@ -171,7 +171,8 @@ int dcl_input(struct dcl *d, int64_t now, const uint8_t *p, size_t n,
 void dcl_probed(struct dcl *d, int64_t now, int in_use, struct dcl_act *a);
 /* The script refused a static lease (TIMEOUT exit status not 0). */
 void dcl_static_failed(struct dcl *d, int64_t now, struct dcl_act *a);
-/* Gives the lease back (RELEASE) and stops. */
+/* Gives the lease back (RELEASE) and stops; in INIT-REBOOT, the
+ * remembered one (dhcpc -r). */
 void dcl_release(struct dcl *d, int64_t now, struct dcl_act *a);
 /* The name of a state ("BOUND"). */
 const char *dcl_state_name(enum dcl_state st);

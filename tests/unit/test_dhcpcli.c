@@ -722,6 +722,13 @@ test_init_reboot(void **state)
 	assert_int_equal(act.old_lease->addr, YI);
 	sent(DHCPDISCOVER, DCL_RAW_BCAST);
 	assert_int_equal(optip(DHO_REQUESTED_IP), 0);
+	/* dhcpc -r: release the remembered lease. */
+	start("", saved, sn, 300);
+	dcl_release(&dcl, 10, &act);
+	sent(DHCPRELEASE, DCL_UDP_UNICAST);
+	assert_int_equal(act.dst, SRV);
+	assert_int_equal(msg.h.ciaddr, YI);
+	assert_string_equal(act.reason, "RELEASE");
 	/* Expired or broken saved state: plain INIT. */
 	start("", saved, sn, 0);
 	sent(DHCPDISCOVER, DCL_RAW_BCAST);
