@@ -310,6 +310,15 @@ cp "$T/other.pem" "$FACTEUR_ETC/ca.pem"
 remote example.org s@client.test c@example.org
 grep -q '^temp	c@example.org	\[127.0.0.1\]	4.7.5 certificate verification failed' "$T/out" || fail "verify with the wrong CA: $(cat "$T/out")"
 [ "$(grep -c '^MSG' "$T/t1.log")" = 2 ] || fail "a message went to an unverified server"
+rm "$FACTEUR_ETC/smtp_tls_policy"
+fake t1b --ext 'STARTTLS' --tls-fail
+remote example.org s@client.test a@example.org
+want "ok|a@example.org|[127.0.0.1]|250 2.0.0 Ok: queued"
+[ "$(grep -c '^EVENT connect' "$T/t1b.log")" = 2 ] || fail "no second, plain connection after a failed handshake under may"
+[ "$(grep -c '^C: STARTTLS' "$T/t1b.log")" = 1 ] || fail "STARTTLS tried again"
+printf 'example.org encrypt\n' >"$FACTEUR_ETC/smtp_tls_policy"
+remote example.org s@client.test b@example.org
+grep -q '^temp	b@example.org	\[127.0.0.1\]	4.7.5 TLS handshake failed' "$T/out" || fail "failed handshake under encrypt: $(cat "$T/out")"
 fake t2 --ext 'PIPELINING'
 printf 'example.org encrypt\n' >"$FACTEUR_ETC/smtp_tls_policy"
 remote example.org s@client.test a@example.org

@@ -40,6 +40,8 @@ def main():
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--inject-after-starttls", action="store_true")
+    ap.add_argument("--tls-fail", action="store_true",
+                    help="after the 220 to STARTTLS, send garbage instead of a handshake")
     ap.add_argument("--sessions", type=int, default=100)
     ap.add_argument("--ipv6", action="store_true", help="listen on ::1")
     ap.add_argument("--auth", default=None,
@@ -171,6 +173,12 @@ def session(s, a, exts, rcpt, log, nmsg):
         elif verb == "HELO":
             c.reply("250 fake.test")
         elif verb == "STARTTLS" and "STARTTLS" in exts and not tls:
+            if a.tls_fail:
+                c.reply("220 2.0.0 ready")
+                s.recv(4096)  # the ClientHello
+                s.sendall(b"this is not TLS\r\n")
+                log.write("EVENT tls failed on purpose\n")
+                return nmsg
             if a.inject_after_starttls:
                 # One write, so the client reads both in one go.
                 log.write("S: 220 2.0.0 ready\nS: 250 injected\n")
