@@ -86,4 +86,6 @@ files=$(count "$MD/new")
 say "$got distinct messages of 1000 delivered in $files files ($((files - got)) duplicates)"
 [ "$got" = 1000 ] || fail "$got of 1000 delivered"
 stop_queued
+grep -q "Sanitizer\|runtime error" "$QLOG" "$T/crash.log" &&
+	fail "sanitizer reports: $(grep -A5 'Sanitizer\|runtime error' "$QLOG" "$T/crash.log")"
 exit 0

@@ -158,5 +158,6 @@ kill "$QPID"
 wait "$QPID" || fail "queued exited $?"
 QPID=
 grep -q "info: stopped" "$QLOG" || fail "no stop line"
-grep -q "fatal\|error:" "$QLOG" && fail "errors in the log: $(grep 'fatal\|error:' "$QLOG")"
+grep -q "fatal\|error:\|Sanitizer\|runtime error" "$QLOG" &&
+	fail "errors in the log: $(grep 'fatal\|error:\|Sanitizer\|runtime error' "$QLOG")"
 exit 0

@@ -170,5 +170,6 @@ grep -c '^RCPT TO:<rejectpm@remote.test>' "$T/sink/rcpt.log" | grep -q '^1$' || 
 rm "$E/bounce_notice_recipient"
 
 stop_queued
-grep -q "fatal\|error:" "$QLOG" && fail "errors in the log: $(grep 'fatal\|error:' "$QLOG")"
+grep -q "fatal\|error:\|Sanitizer\|runtime error" "$QLOG" &&
+	fail "errors in the log: $(grep 'fatal\|error:\|Sanitizer\|runtime error' "$QLOG")"
 exit 0
