@@ -1050,7 +1050,12 @@ code_state(int code)
 					 RS_TEMP;
 }
 
-/* The transaction after EHLO: MAIL, RCPT, DATA.  Always S_DONE. */
+/*
+ * The transaction after EHLO: MAIL, RCPT, DATA.  S_DONE once the server
+ * answered MAIL (every recipient then has its result from this server);
+ * S_NEXT, with cfg.lasterr set, when the connection was lost or the
+ * server said 421 before that.
+ */
 static enum sess_rc
 transaction(const struct target *t, const struct smtp_ehlo *e,
     const char *mta, const char *desc)
@@ -1058,8 +1063,9 @@ transaction(const struct target *t, const struct smtp_ehlo *e,
 	struct smtp_reply r = { 0 };
 	struct str mail = STR_INIT, txt = STR_INIT, diag = STR_INIT;
 	size_t i, g, gend, naccepted = 0;
-	int convert, pipe = e->pipelining, local, mail_ok;
+	int convert, pipe = e->pipelining, local, mail_ok, answered = 0;
 	const char *why = NULL, *stage = "MAIL FROM";
+	enum sess_rc ret = S_DONE;
 
 	(void)t;
 	/* What the peer cannot take is refused before MAIL. */
@@ -1107,6 +1113,9 @@ transaction(const struct target *t, const struct smtp_ehlo *e,
 		if (conn_flush(&conn) < 0 ||
 		    read_reply(&conn, &r, cfg.to.mail, &why) < 0)
 			goto lost;
+		answered = 1;
+		if (r.code == 421)
+			goto closing;
 		if (r.code / 100 != 2) {
 			reply_text(&r, &txt);
 			set_all(RS_PENDING, code_state(r.code), mta, txt.s);
@@ -1134,6 +1143,9 @@ transaction(const struct target *t, const struct smtp_ehlo *e,
 			stage = "MAIL FROM";
 			if (read_reply(&conn, &r, cfg.to.mail, &why) < 0)
 				goto lost;
+			answered = 1;
+			if (r.code == 421)
+				goto closing;
 			mail_ok = r.code / 100 == 2;
 			if (!mail_ok) {
 				reply_text(&r, &txt);
@@ -1206,19 +1218,33 @@ quit:
 	quit();
 	conn_close(&conn);
 	goto done;
+closing:
+	/* The server is shutting down before the transaction began: like
+	 * a refused greeting, the next address may do better. */
+	reply_text(&r, &txt);
+	lasterr(mta, "%s (in reply to MAIL FROM from %s)", txt.s, desc);
+	conn_close(&conn);
+	ret = S_NEXT;
+	goto done;
 lost:
 	str_clear(&diag);
 	str_printf(&diag, "4.4.2 %s with %s while sending %s",
 	    why != NULL ? why : "lost connection", desc, stage);
+	conn_close(&conn);
+	if (!answered) {
+		/* Nothing was agreed yet: the next address may do better. */
+		lasterr(mta, "%s", diag.s);
+		ret = S_NEXT;
+		goto done;
+	}
 	set_all(RS_PENDING, RS_TEMP, mta, diag.s);
 	set_all(RS_ACCEPTED, RS_TEMP, mta, diag.s);
-	conn_close(&conn);
 done:
 	smtp_reply_free(&r);
 	str_free(&mail);
 	str_free(&txt);
 	str_free(&diag);
-	return S_DONE;
+	return ret;
 }
 
 /* Whether the space-separated list has word (any case). */

@@ -203,6 +203,12 @@ want "temp|a@example.org|[127.0.0.1]|450 4.3.0 Error: command failed"
 sink s9 -Q DATA
 remote example.org s@client.test a@example.org
 grep -q "^temp	a@example.org	\[127.0.0.1\]	421 " "$T/out" || fail "421 at DATA: $(cat "$T/out")"
+sink s10 -Q MAIL
+remote example.org s@client.test a@example.org
+grep -q "^temp	a@example.org	\[127.0.0.1\]	421 .*(in reply to MAIL FROM from \[127.0.0.1\]:$SINKPORT)$" "$T/out" || fail "421 at MAIL: $(cat "$T/out")"
+sink s11 -q MAIL
+remote example.org s@client.test a@example.org
+want "temp|a@example.org|[127.0.0.1]|4.4.2 lost connection with [127.0.0.1]:$SINKPORT while sending MAIL FROM"
 
 say "nothing listening: temp, no remote MTA"
 p=$(free_port)
