@@ -70,7 +70,7 @@ sniff() {
 	ip netns exec "$2" timeout 600 python3 "$HELP/dhcp_sniff.py" "$3" \
 		"$T/$1" 600 &
 	pid=$!
-	on_exit "kill $pid 2>/dev/null"
+	on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
 	for _ in $(seq 50); do
 		grep -q ready "$T/$1" && return 0
 		sleep 0.1
@@ -359,6 +359,7 @@ subnet 10.51.0.0 netmask 255.255.255.0 {
 }
 CONF
 	: >"$T/isc.leases"
+	: >"$T/isc.log"
 	ip netns exec "$NS_S" /usr/sbin/dhcpd -4 -f -d -cf "$T/isc.conf" \
 		-lf "$T/isc.leases" -pf "$T/isc.pid" s0 >"$T/isc.log" 2>&1 &
 	ISC_PID=$!
