@@ -27,6 +27,7 @@ cat >"$T/rules" <<EOF
 tempone temp1
 always temp
 reject perm
+slowpoke slow6
 EOF
 start_queued
 # sink_has N: until the sink has accepted N transactions.
@@ -56,6 +57,15 @@ grep -q 'rcpt=<tempone@remote.test> kind=remote result=temp .*attempt=1 relay=\[
 grep -q 'rcpt=<tempone@remote.test> kind=remote result=ok .*attempt=2 ' "$QLOG" ||
 	fail "no ok line: $(grep tempone "$QLOG")"
 grep -q '^RCPT TO:<tempone@remote.test>' "$T/sink/2.txt" || fail "second transaction"
+
+say "a slow destination does not hold up another"
+printf 'Subject: slow\n\nslow\n' | inject joe@demo.test x@slowpoke.test
+sleep 1 # (so that the slow one surely started first)
+printf 'Subject: fast\n\nfast\n' | inject joe@demo.test y@remote.test
+wait_log 'rcpt=<x@slowpoke.test> kind=remote result=ok'
+grep -n 'rcpt=<y@remote.test> kind=remote result=ok\|rcpt=<x@slowpoke.test> kind=remote result=ok' "$QLOG" >"$T/order"
+head -1 "$T/order" | grep -q 'y@remote.test' || fail "the fast domain waited for the slow one: $(cat "$T/order")"
+queue_empty
 
 say "5xx: exactly one RFC 3464 bounce, RET=HDRS, ENVID and ORCPT reported"
 before=$(count "$MD/new")

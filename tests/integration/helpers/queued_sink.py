@@ -11,6 +11,7 @@ address decides the reply:
     perm      550 5.1.1 no such user
     temp      451 4.3.0 try again later
     tempN     451 for the first N times this address is seen, then 250
+    slowN     250 after N seconds (a slow destination)
     ok        250
 
 (no matching line: ok).  Each accepted transaction is written to
@@ -22,6 +23,7 @@ import os
 import socketserver
 import sys
 import threading
+import time
 
 PORTFILE, OUTDIR, RULES = sys.argv[1:4]
 LOCK = threading.Lock()
@@ -45,6 +47,9 @@ def verdict(addr):
                 return b"550 5.1.1 <%s>: no such user" % addr.encode()
             if act == "temp":
                 return b"451 4.3.0 try again later"
+            if act.startswith("slow"):
+                time.sleep(int(act[4:]))
+                return b"250 2.1.5 ok, slowly"
             if act.startswith("temp"):
                 if n <= int(act[4:]):
                     return b"451 4.3.0 try again later"
