@@ -37,6 +37,7 @@
 #include "io.h"
 #include "log.h"
 #include "num.h"
+#include "peer.h"
 #include "pop3cmd.h"
 #include "str.h"
 #include "ucspitls.h"
@@ -668,6 +669,7 @@ int
 main(int argc, char **argv)
 {
 	static struct config cfg;
+	static char ipbuf[PEER_MAX];
 	struct control_err cerr;
 	uint64_t timeout = DEFAULT_TIMEOUT;
 	int opt, timeout_given = 0, disable = 1;
@@ -706,9 +708,8 @@ main(int argc, char **argv)
 	cfg.timeout_ms = (int)timeout * 1000;
 
 	S.cfg = &cfg;
-	S.ip = getenv("TCPREMOTEIP");
-	if (S.ip == NULL || strlen(S.ip) > 64)
-		S.ip = "unknown";
+	peer_address(0, ipbuf, sizeof ipbuf); /* TCPREMOTEIP, getpeername */
+	S.ip = ipbuf;
 	signal(SIGPIPE, SIG_IGN);
 	rbuf_init(&S.rb, 0, cfg.timeout_ms);
 	wbuf_init(&S.wb, 1, cfg.timeout_ms);

@@ -37,6 +37,7 @@
 #include <openssl/x509.h>
 
 #include "log.h"
+#include "peer.h"
 #include "num.h"
 #include "str.h"
 #include "ucspitls.h"
@@ -213,6 +214,14 @@ parse_args(int argc, char **argv, struct cfg *cfg)
 		log_die(RC_PERM, "-A needs a CA file (-a or CAFILE)");
 	ident_env("UID", "GID", &cfg->prog);
 	ident_env("TLS_UID", "TLS_GID", &cfg->self);
+	if (getenv("TCPREMOTEIP") == NULL) {
+		/* Under inetd or systemd: the program behind us sees only a
+		 * pipe, so tell it who the client is. */
+		static char ip[PEER_MAX];
+
+		if (peer_socket(0, ip, sizeof ip) == 0)
+			(void)setenv("TCPREMOTEIP", ip, 1);
+	}
 	cfg->peer = getenv("TCPREMOTEIP");
 	if (cfg->peer == NULL)
 		cfg->peer = "unknown";
