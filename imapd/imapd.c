@@ -1,0 +1,1059 @@
+/*
+ * imapd — the IMAP authenticated and selected states over a Maildir++.
+ *
+ *   imapd [-t seconds] [-T tag] [MAILDIR]
+ *
+ * Run by checkpw (or any checkpassword program) as the mail user once
+ * imap-login has authenticated the client, with -T and the tag of the
+ * client's LOGIN or AUTHENTICATE command, which imapd answers; without
+ * -T it greets with PREAUTH.  The client is on fd 0 and 1.  The Maildir
+ * is $MAILDIR, else the argument, else $HOME/Maildir.
+ *
+ * Exit codes: 0 the session ended (LOGOUT, the client left, idle
+ * timeout); 3 the session was refused and the client told why; 100
+ * misuse (nothing was said to the client).  See imapd(8).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "durable.h"
+#include "imapparse.h"
+#include "io.h"
+#include "log.h"
+#include "mbox.h"
+#include "num.h"
+#include "rfc2047.h"
+#include "rfc5322.h"
+#include "str.h"
+#include "uniq.h"
+
+#include "imapd.h"
+
+enum rc { RC_OK = 0, RC_REFUSED = 3, RC_USAGE = 100 };
+
+#define DEFAULT_TIMEOUT 1800 /* RFC 3501 5.4: at least 30 minutes */
+#define DEFAULT_SIZE_LIMIT 52428800
+#define ERRORS_MAX 50
+
+struct session S;
+
+static const char CAPS[] = "IMAP4rev1 LITERAL+ SASL-IR ID UIDPLUS MOVE "
+			   "UNSELECT NAMESPACE CHILDREN";
+
+static void
+usage(void)
+{
+	log_die(RC_USAGE, "usage: imapd [-t seconds] [-T tag] [MAILDIR]");
+}
+
+void
+lost(const char *what)
+{
+	log_info("end user=%s reason=%s: %s", S.user, what, strerror(errno));
+	exit(RC_OK);
+}
+
+void
+put(const void *p, size_t n)
+{
+	if (wbuf_put(&S.wb, p, n) < 0)
+		lost("write");
+}
+
+void
+putz(const char *z)
+{
+	put(z, strlen(z));
+}
+
+void
+flush(void)
+{
+	if (wbuf_flush(&S.wb) < 0)
+		lost("write");
+}
+
+void
+reply(const char *fmt, ...)
+{
+	va_list ap;
+
+	str_clear(&S.out);
+	va_start(ap, fmt);
+	if (str_vprintf(&S.out, fmt, ap) < 0 ||
+	    str_append(&S.out, "\r\n", 2) < 0) {
+		va_end(ap);
+		log_die(RC_OK, "out of memory");
+	}
+	va_end(ap);
+	put(S.out.s, S.out.len);
+}
+
+void
+oom(void)
+{
+	reply("* BYE Out of memory");
+	flush();
+	log_die(RC_OK, "out of memory");
+}
+
+static void
+linger(void)
+{
+	static char junk[4096];
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+	int i;
+
+	(void)wbuf_flush(&S.wb);
+	(void)shutdown(1, SHUT_WR);
+	for (i = 0; i < 16 && poll(&p, 1, 100) > 0; i++)
+		if (read(0, junk, sizeof junk) <= 0)
+			break;
+}
+
+void
+bye(const char *why)
+{
+	reply("* BYE %s", why);
+	linger();
+	log_info("end user=%s reason=%s", S.user, why);
+	exit(RC_OK);
+}
+
+/* ---------------------------------------------------------------- flags */
+
+void
+put_flags(unsigned f)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = { { F_SEEN, "\\Seen" }, { F_ANSWERED, "\\Answered" },
+		{ F_FLAGGED, "\\Flagged" }, { F_DELETED, "\\Deleted" },
+		{ F_DRAFT, "\\Draft" }, { F_RECENT, "\\Recent" } };
+	size_t i;
+	int first = 1;
+
+	putz("(");
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (f & names[i].bit) {
+			if (!first)
+				putz(" ");
+			putz(names[i].name);
+			first = 0;
+		}
+	}
+	putz(")");
+}
+
+/* A flag name to its bit: 0 for a keyword (not kept), -1 if invalid. */
+int
+flag_bit(const struct imap_arg *a, unsigned *bit_r)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} names[] = { { "\\Seen", F_SEEN }, { "\\Answered", F_ANSWERED },
+		{ "\\Flagged", F_FLAGGED }, { "\\Deleted", F_DELETED },
+		{ "\\Draft", F_DRAFT } };
+	size_t i;
+
+	if (a->type != IMAP_ARG_ATOM)
+		return -1;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strcasecmp(a->s, names[i].name) == 0) {
+			*bit_r = names[i].bit;
+			return 0;
+		}
+	}
+	if (a->s[0] == '\\' || strpbrk(a->s, "[]%*") != NULL)
+		return -1; /* \Recent and unknown system flags */
+	*bit_r = 0;
+	return 0;
+}
+
+/* A flag list "(\Seen ...)" or one flag; -1 if bad. */
+int
+flag_list(const struct imap_arg *a, unsigned *flags_r)
+{
+	size_t i, n = 1;
+	const struct imap_arg *l = a;
+	unsigned f = 0, b;
+
+	if (a->type == IMAP_ARG_LIST) {
+		l = a->list;
+		n = a->nlist;
+	}
+	for (i = 0; i < n; i++) {
+		if (flag_bit(&l[i], &b) < 0)
+			return -1;
+		f |= b;
+	}
+	*flags_r = f;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- view */
+
+/* Is base (of a name) among the sorted moved names? */
+static int
+base_cmp(const void *k, const void *e)
+{
+	return strcmp(k, *(const char *const *)e);
+}
+
+/*
+ * Syncs the selected mailbox and tells the client what changed: flags
+ * (FETCH), new messages (EXISTS, RECENT) and, when allow_expunge,
+ * removed ones (EXPUNGE).  uid: add UID to FETCH responses.
+ */
+int
+updates(int allow_expunge, int uid)
+{
+	struct str moved = STR_INIT;
+	const char **mv = NULL;
+	size_t nmv = 0, i, j, oldn = S.nv, *gone = NULL, ngone = 0;
+	uint32_t maxuid = S.nv ? S.v[S.nv - 1].uid : 0;
+	char base[300];
+
+	if (!S.selected)
+		return 0;
+	if (mbox_sync(&S.mb, !S.readonly, &moved) < 0) {
+		log_warn("unable to sync %s: %s", S.mb.name, strerror(errno));
+		str_free(&moved);
+		return -1;
+	}
+	if (S.uidvalidity == 0)
+		S.uidvalidity = S.mb.uidvalidity;
+	if (S.mb.uidvalidity != S.uidvalidity) {
+		/* The UID list was lost and rebuilt: the client's view
+		 * cannot be kept. */
+		str_free(&moved);
+		bye("Mailbox UIDVALIDITY changed, please reselect");
+	}
+	if (moved.len > 0) {
+		const char *p;
+
+		for (p = moved.s; p < moved.s + moved.len; p += strlen(p) + 1)
+			nmv++;
+		mv = malloc(nmv * sizeof *mv);
+		if (mv == NULL)
+			oom();
+		for (i = 0, p = moved.s; i < nmv; i++, p += strlen(p) + 1)
+			mv[i] = p;
+		qsort(mv, nmv, sizeof *mv, base_cmp);
+	}
+	gone = malloc((S.nv ? S.nv : 1) * sizeof *gone);
+	if (gone == NULL)
+		oom();
+	/* Walk both lists in UID order. */
+	for (i = 0, j = 0; i < S.nv; i++) {
+		while (j < S.mb.n && S.mb.m[j].uid < S.v[i].uid)
+			j++;
+		if (j < S.mb.n && S.mb.m[j].uid == S.v[i].uid) {
+			unsigned nf = S.mb.m[j].flags |
+			    (S.v[i].flags & F_RECENT);
+
+			if (nf != S.v[i].flags) {
+				S.v[i].flags = nf;
+				str_clear(&S.out);
+				if (str_printf(&S.out, "* %zu FETCH (", i + 1) < 0)
+					oom();
+				put(S.out.s, S.out.len);
+				if (uid) {
+					str_clear(&S.out);
+					(void)str_printf(&S.out, "UID %" PRIu32 " ",
+					    S.v[i].uid);
+					put(S.out.s, S.out.len);
+				}
+				putz("FLAGS ");
+				put_flags(nf);
+				putz(")\r\n");
+			}
+		} else {
+			gone[ngone++] = i;
+		}
+	}
+	if (allow_expunge && ngone > 0) {
+		size_t o;
+
+		for (i = ngone; i-- > 0;)
+			reply("* %zu EXPUNGE", gone[i] + 1);
+		for (i = 0, o = 0, j = 0; i < S.nv; i++) {
+			if (j < ngone && gone[j] == i) {
+				j++;
+				if (S.v[i].flags & F_RECENT)
+					S.nrecent--;
+				continue;
+			}
+			S.v[o++] = S.v[i];
+		}
+		S.nv = o;
+		oldn = o;
+	}
+	free(gone);
+	/* New messages. */
+	for (j = 0; j < S.mb.n; j++) {
+		struct msg *m = &S.mb.m[j];
+		int recent;
+
+		if (m->uid <= maxuid)
+			continue;
+		if (S.nv == S.capv) {
+			size_t ncap = S.capv ? S.capv * 2 : 256;
+			struct view *nv = realloc(S.v, ncap * sizeof *nv);
+
+			if (nv == NULL)
+				oom();
+			S.v = nv;
+			S.capv = ncap;
+		}
+		if (S.readonly) {
+			recent = m->in_new;
+		} else {
+			size_t bl = mbox_base_len(m->name);
+
+			snprintf(base, sizeof base, "%.*s", (int)bl, m->name);
+			recent = mv != NULL &&
+			    bsearch(base, mv, nmv, sizeof *mv, base_cmp) != NULL;
+		}
+		S.v[S.nv].uid = m->uid;
+		S.v[S.nv].flags = m->flags | (recent ? F_RECENT : 0);
+		S.nrecent += recent ? 1 : 0;
+		S.nv++;
+	}
+	if (S.nv != oldn) {
+		reply("* %zu EXISTS", S.nv);
+		reply("* %" PRIu32 " RECENT", S.nrecent);
+	}
+	free(mv);
+	str_free(&moved);
+	return 0;
+}
+
+/* The storage index of view entry i, or -1 if the message is gone. */
+ssize_t
+msg_index(size_t i)
+{
+	return mbox_find(&S.mb, S.v[i].uid);
+}
+
+static void
+deselect(void)
+{
+	if (S.selected)
+		mbox_close(&S.mb);
+	S.selected = 0;
+	free(S.v);
+	S.v = NULL;
+	S.nv = S.capv = 0;
+	S.nrecent = 0;
+}
+
+/* ---------------------------------------------------------------- commands */
+
+static const struct imap_arg *
+arg(const struct imap_cmd *c, size_t i)
+{
+	return i < c->nargs ? &c->args[i] : NULL;
+}
+
+/* A mailbox name argument as text (astring, no NUL), else NULL. */
+const char *
+mbox_arg(const struct imap_arg *a)
+{
+	return a != NULL ? imap_arg_astring(a) : NULL;
+}
+
+static void
+cmd_capability(const struct imap_cmd *c)
+{
+	reply("* CAPABILITY %s", CAPS);
+	reply("%s OK CAPABILITY completed", c->tag);
+}
+
+static void
+cmd_select(const struct imap_cmd *c, int readonly)
+{
+	const char *name = mbox_arg(arg(c, 0));
+	size_t i;
+	uint32_t unseen = 0;
+
+	deselect();
+	if (c->nargs != 1 || name == NULL) {
+		reply("%s BAD %s wants a mailbox name", c->tag, c->name);
+		return;
+	}
+	if (mbox_open(&S.mb, name) < 0) {
+		reply("%s NO [NONEXISTENT] No such mailbox", c->tag);
+		return;
+	}
+	S.selected = 1;
+	S.readonly = readonly;
+	S.uidvalidity = 0;
+	S.nv = 0;
+	if (updates(0, 0) < 0) {
+		mbox_close(&S.mb);
+		S.selected = 0;
+		reply("%s NO [SERVERBUG] Unable to read the mailbox", c->tag);
+		return;
+	}
+	/* updates() printed EXISTS and RECENT if there were messages; an
+	 * empty mailbox still needs them. */
+	if (S.nv == 0) {
+		reply("* 0 EXISTS");
+		reply("* 0 RECENT");
+	}
+	reply("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)");
+	if (readonly)
+		reply("* OK [PERMANENTFLAGS ()] Read-only mailbox");
+	else
+		reply("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted "
+		      "\\Seen \\Draft)] Flags permitted");
+	for (i = 0; i < S.nv; i++) {
+		if (!(S.v[i].flags & F_SEEN)) {
+			unseen = (uint32_t)i + 1;
+			break;
+		}
+	}
+	if (unseen)
+		reply("* OK [UNSEEN %" PRIu32 "] First unseen", unseen);
+	reply("* OK [UIDVALIDITY %" PRIu32 "] UIDs valid", S.mb.uidvalidity);
+	reply("* OK [UIDNEXT %" PRIu32 "] Predicted next UID", S.mb.uidnext);
+	reply("%s OK [%s] %s completed", c->tag,
+	    readonly ? "READ-ONLY" : "READ-WRITE", c->name);
+}
+
+static void
+cmd_create(const struct imap_cmd *c)
+{
+	const char *name = mbox_arg(arg(c, 0)), *why;
+	char buf[512];
+	size_t n;
+
+	if (c->nargs != 1 || name == NULL) {
+		reply("%s BAD CREATE wants a mailbox name", c->tag);
+		return;
+	}
+	/* A trailing separator only says children are to come. */
+	n = strlen(name);
+	if (n > 1 && name[n - 1] == '.' && n < sizeof buf) {
+		memcpy(buf, name, n - 1);
+		buf[n - 1] = '\0';
+		name = buf;
+	}
+	if (mbox_create(name, &why) < 0) {
+		reply("%s NO %s%s", c->tag,
+		    strcmp(why, "Mailbox exists") == 0 ? "[ALREADYEXISTS] " : "",
+		    why);
+		return;
+	}
+	reply("%s OK CREATE completed", c->tag);
+}
+
+static void
+cmd_delete(const struct imap_cmd *c)
+{
+	const char *name = mbox_arg(arg(c, 0)), *why;
+
+	if (c->nargs != 1 || name == NULL) {
+		reply("%s BAD DELETE wants a mailbox name", c->tag);
+		return;
+	}
+	if (S.selected && strcmp(S.mb.name, name) == 0)
+		deselect();
+	if (mbox_delete(name, &why) < 0) {
+		reply("%s NO %s", c->tag, why);
+		return;
+	}
+	(void)mbox_subscribe(name, 0);
+	reply("%s OK DELETE completed", c->tag);
+}
+
+static void
+cmd_rename(const struct imap_cmd *c)
+{
+	const char *from = mbox_arg(arg(c, 0)), *to = mbox_arg(arg(c, 1));
+	const char *why;
+
+	if (c->nargs != 2 || from == NULL || to == NULL) {
+		reply("%s BAD RENAME wants two mailbox names", c->tag);
+		return;
+	}
+	if (S.selected && strcmp(S.mb.name, from) == 0 && !mbox_is_inbox(from))
+		deselect();
+	if (mbox_rename(from, to, &why) < 0) {
+		reply("%s NO %s", c->tag, why);
+		return;
+	}
+	reply("%s OK RENAME completed", c->tag);
+}
+
+static void
+cmd_subscribe(const struct imap_cmd *c, int on)
+{
+	const char *name = mbox_arg(arg(c, 0)), *why;
+
+	if (c->nargs != 1 || name == NULL) {
+		reply("%s BAD %s wants a mailbox name", c->tag, c->name);
+		return;
+	}
+	if (mbox_is_inbox(name))
+		name = "INBOX";
+	else if (imap_mailbox_check(name, strlen(name), '.', &why) < 0) {
+		reply("%s NO %s", c->tag, why);
+		return;
+	}
+	if (on && !mbox_exists(name)) {
+		reply("%s NO [NONEXISTENT] No such mailbox", c->tag);
+		return;
+	}
+	if (mbox_subscribe(name, on) < 0) {
+		reply("%s NO [SERVERBUG] %s", c->tag, strerror(errno));
+		return;
+	}
+	reply("%s OK %s completed", c->tag, c->name);
+}
+
+static void
+cmd_status(const struct imap_cmd *c)
+{
+	const char *name = mbox_arg(arg(c, 0));
+	const struct imap_arg *items = arg(c, 1);
+	struct mbox mb;
+	size_t i, unseen = 0, recent = 0;
+
+	if (c->nargs != 2 || name == NULL || items->type != IMAP_ARG_LIST ||
+	    items->nlist == 0) {
+		reply("%s BAD STATUS wants a mailbox and a list of items",
+		    c->tag);
+		return;
+	}
+	for (i = 0; i < items->nlist; i++) {
+		const struct imap_arg *a = &items->list[i];
+
+		if (!imap_arg_atom_is(a, "MESSAGES") &&
+		    !imap_arg_atom_is(a, "RECENT") &&
+		    !imap_arg_atom_is(a, "UIDNEXT") &&
+		    !imap_arg_atom_is(a, "UIDVALIDITY") &&
+		    !imap_arg_atom_is(a, "UNSEEN")) {
+			reply("%s BAD Unknown STATUS item", c->tag);
+			return;
+		}
+	}
+	if (mbox_open(&mb, name) < 0) {
+		reply("%s NO [NONEXISTENT] No such mailbox", c->tag);
+		return;
+	}
+	if (mbox_sync(&mb, 0, NULL) < 0) {
+		mbox_close(&mb);
+		reply("%s NO [SERVERBUG] Unable to read the mailbox", c->tag);
+		return;
+	}
+	for (i = 0; i < mb.n; i++) {
+		unseen += (mb.m[i].flags & F_SEEN) ? 0 : 1;
+		recent += mb.m[i].in_new ? 1 : 0;
+	}
+	str_clear(&S.out);
+	if (str_appendz(&S.out, "* STATUS ") < 0 ||
+	    imap_put_astring(&S.out, mb.name, strlen(mb.name)) < 0 ||
+	    str_appendz(&S.out, " (") < 0)
+		oom();
+	for (i = 0; i < items->nlist; i++) {
+		const struct imap_arg *a = &items->list[i];
+		uint64_t v;
+
+		if (imap_arg_atom_is(a, "MESSAGES"))
+			v = mb.n;
+		else if (imap_arg_atom_is(a, "RECENT"))
+			v = recent;
+		else if (imap_arg_atom_is(a, "UIDNEXT"))
+			v = mb.uidnext;
+		else if (imap_arg_atom_is(a, "UIDVALIDITY"))
+			v = mb.uidvalidity;
+		else
+			v = unseen;
+		if (str_printf(&S.out, "%s%s %" PRIu64, i ? " " : "", a->s, v) <
+		    0)
+			oom();
+	}
+	if (str_appendz(&S.out, ")\r\n") < 0)
+		oom();
+	put(S.out.s, S.out.len);
+	mbox_close(&mb);
+	reply("%s OK STATUS completed", c->tag);
+}
+
+/*
+ * Does name match the LIST pattern?  '*' matches anything, '%' anything
+ * but the separator.
+ */
+static int
+pattern_match(const char *pat, const char *name)
+{
+	while (*pat != '\0') {
+		if (*pat == '*' || *pat == '%') {
+			const char *n = name;
+
+			for (;;) {
+				if (pattern_match(pat + 1, n))
+					return 1;
+				if (*n == '\0' || (*pat == '%' && *n == '.'))
+					return 0;
+				n++;
+			}
+		}
+		if (*name == '\0' || *pat != *name)
+			return 0;
+		pat++;
+		name++;
+	}
+	return *name == '\0';
+}
+
+/* Does any name in names[0..n) lie below name? */
+static int
+has_children(const char *names, size_t n, const char *name)
+{
+	size_t i, len = strlen(name);
+	const char *p;
+
+	for (i = 0, p = names; i < n; i++, p += strlen(p) + 1)
+		if (strncmp(p, name, len) == 0 && p[len] == '.')
+			return 1;
+	return 0;
+}
+
+static int
+in_list(const char *names, size_t n, const char *name)
+{
+	size_t i;
+	const char *p;
+
+	for (i = 0, p = names; i < n; i++, p += strlen(p) + 1)
+		if (strcmp(p, name) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+list_one(const char *cmd, const char *attrs, const char *name)
+{
+	str_clear(&S.out);
+	if (str_printf(&S.out, "* %s (%s) \".\" ", cmd, attrs) < 0 ||
+	    imap_put_astring(&S.out, name, strlen(name)) < 0 ||
+	    str_append(&S.out, "\r\n", 2) < 0)
+		oom();
+	put(S.out.s, S.out.len);
+}
+
+static void
+cmd_list(const struct imap_cmd *c, int lsub)
+{
+	const char *ref = mbox_arg(arg(c, 0)), *pat = mbox_arg(arg(c, 1));
+	struct str all = STR_INIT, subs = STR_INIT, full = STR_INIT,
+		   seen = STR_INIT;
+	size_t nall = 0, nsubs = 0, nseen = 0, i;
+	const char *p;
+
+	if (c->nargs != 2 || ref == NULL || pat == NULL) {
+		reply("%s BAD %s wants a reference and a pattern", c->tag,
+		    c->name);
+		return;
+	}
+	if (pat[0] == '\0' && !lsub) {
+		reply("* LIST (\\Noselect) \".\" \"\"");
+		reply("%s OK LIST completed", c->tag);
+		return;
+	}
+	if (str_appendz(&full, ref) < 0 || str_appendz(&full, pat) < 0 ||
+	    mbox_list_all(&all, &nall) < 0 ||
+	    (lsub && mbox_subs_read(&subs, &nsubs) < 0))
+		oom();
+	/* INBOX first; its name matches without regard to case. */
+	{
+		char up[16];
+
+		snprintf(up, sizeof up, "%.5s", full.s);
+		if (strncasecmp(full.s, "INBOX", 5) == 0) {
+			memcpy(up, "INBOX", 5);
+			snprintf(up + 5, sizeof up - 5, "%s", full.s + 5);
+		}
+		if ((pattern_match(full.s, "INBOX") ||
+			(strncasecmp(full.s, "INBOX", 5) == 0 &&
+			    pattern_match(up, "INBOX"))) &&
+		    (!lsub || in_list(subs.s, nsubs, "INBOX")))
+			list_one(c->name, has_children(all.s, nall, "INBOX")
+				? "\\HasChildren" : "\\HasNoChildren",
+			    "INBOX");
+	}
+	for (i = 0, p = all.s; i < nall; i++, p += strlen(p) + 1) {
+		if (lsub && !in_list(subs.s, nsubs, p))
+			continue;
+		if (pattern_match(full.s, p)) {
+			list_one(c->name, has_children(all.s, nall, p)
+				? "\\HasChildren" : "\\HasNoChildren", p);
+			continue;
+		}
+		/* A '%' pattern matching a parent that does not exist
+		 * itself: \Noselect. */
+		{
+			char parent[512];
+			const char *dot;
+
+			snprintf(parent, sizeof parent, "%s", p);
+			while ((dot = strrchr(parent, '.')) != NULL) {
+				parent[dot - parent] = '\0';
+				if (in_list(all.s, nall, parent) ||
+				    in_list(seen.s, nseen, parent))
+					continue;
+				if (pattern_match(full.s, parent)) {
+					list_one(c->name, lsub ? "\\Noselect"
+					    : "\\Noselect \\HasChildren", parent);
+					if (str_appendz(&seen, parent) < 0 ||
+					    str_appendc(&seen, '\0') < 0)
+						oom();
+					nseen++;
+				}
+			}
+		}
+	}
+	str_free(&all);
+	str_free(&subs);
+	str_free(&full);
+	str_free(&seen);
+	reply("%s OK %s completed", c->tag, c->name);
+}
+
+static void
+cmd_close(const struct imap_cmd *c, int expunge)
+{
+	if (expunge && !S.readonly) {
+		size_t *idx = malloc((S.mb.n ? S.mb.n : 1) * sizeof *idx), i,
+		       k = 0;
+
+		if (idx == NULL)
+			oom();
+		for (i = 0; i < S.mb.n; i++)
+			if (S.mb.m[i].flags & F_DELETED)
+				idx[k++] = i;
+		if (k > 0 && mbox_expunge(&S.mb, idx, k) < 0)
+			log_warn("expunge in %s: %s", S.mb.name,
+			    strerror(errno));
+		free(idx);
+	}
+	deselect();
+	reply("%s OK %s completed", c->tag, c->name);
+}
+
+/* EXPUNGE and UID EXPUNGE set (uids NULL: every \Deleted message). */
+void
+do_expunge(const struct imap_cmd *c, const struct imap_seqset *uids)
+{
+	size_t *idx, i, k = 0;
+
+	if (S.readonly) {
+		reply("%s NO [READ-ONLY] Mailbox is read-only", c->tag);
+		return;
+	}
+	updates(1, uids != NULL);
+	idx = malloc((S.nv ? S.nv : 1) * sizeof *idx);
+	if (idx == NULL)
+		oom();
+	for (i = 0; i < S.nv; i++) {
+		ssize_t j = msg_index(i);
+
+		if (j < 0 || !(S.mb.m[j].flags & F_DELETED))
+			continue;
+		if (uids != NULL && !imap_seqset_contains(uids, S.v[i].uid))
+			continue;
+		idx[k++] = (size_t)j;
+	}
+	if (k > 0 && mbox_expunge(&S.mb, idx, k) < 0) {
+		free(idx);
+		reply("%s NO [SERVERBUG] %s", c->tag, strerror(errno));
+		return;
+	}
+	free(idx);
+	updates(1, uids != NULL);
+	reply("%s OK %sEXPUNGE completed", c->tag, uids ? "UID " : "");
+}
+
+static void
+cmd_namespace(const struct imap_cmd *c)
+{
+	reply("* NAMESPACE ((\"\" \".\")) NIL NIL");
+	reply("%s OK NAMESPACE completed", c->tag);
+}
+
+static void
+cmd_id(const struct imap_cmd *c)
+{
+	if (c->nargs != 1 || (c->args[0].type != IMAP_ARG_LIST &&
+	    !imap_arg_is_nil(&c->args[0]))) {
+		reply("%s BAD ID wants a list or NIL", c->tag);
+		return;
+	}
+	reply("* ID (\"name\" \"facteur\")");
+	reply("%s OK ID completed", c->tag);
+}
+
+/* ---------------------------------------------------------------- loop */
+
+/* Reads one command into S.rd (APPEND literals go to files). */
+static void
+read_command(void)
+{
+	size_t used;
+	int rc;
+
+	rc = imap_reader_feed(&S.rd, "", 0, &used);
+	for (;;) {
+		if (rc == IMAPR_COMMAND)
+			return;
+		if (rc == IMAPR_CLOSE)
+			bye(S.rd.why ? S.rd.why : "Protocol error");
+		if (rc < 0)
+			oom();
+		if (rc == IMAPR_LITERAL) {
+			append_literal();
+			rc = imap_reader_feed(&S.rd, "", 0, &used);
+			continue;
+		}
+		if (rbuf_pending(&S.rb) == 0) {
+			ssize_t r;
+
+			flush();
+			r = rbuf_fill(&S.rb);
+			if (r == 0) {
+				errno = 0;
+				log_info("end user=%s reason=eof", S.user);
+				exit(RC_OK);
+			}
+			if (r < 0) {
+				if (errno == ETIMEDOUT)
+					bye("Autologout: idle for too long");
+				lost("read");
+			}
+		}
+		rc = imap_reader_feed(&S.rd, S.rb.buf + S.rb.pos,
+		    S.rb.len - S.rb.pos, &used);
+		S.rb.pos += used;
+	}
+}
+
+static int
+name_is(const struct imap_cmd *c, const char *z)
+{
+	return strcmp(c->name, z) == 0;
+}
+
+static void
+run(const char *tag)
+{
+	char rtag[IMAP_TAG_MAX + 1];
+	const char *why;
+
+	if (tag != NULL)
+		reply("%s OK [CAPABILITY %s] Logged in", tag, CAPS);
+	else
+		reply("* PREAUTH [CAPABILITY %s] Logged in as %s", CAPS,
+		    S.user);
+	for (;;) {
+		struct imap_cmd *c = &S.cmd;
+		int sel;
+
+		read_command();
+		if (S.rd.bad) {
+			imap_reader_tag(&S.rd, rtag);
+			append_cleanup();
+			why = S.rd.why;
+			goto bad;
+		}
+		if (imap_cmd_parse(c, S.rd.buf.s, S.rd.buf.len, &why) < 0) {
+			if (errno == ENOMEM)
+				oom();
+			snprintf(rtag, sizeof rtag, "%s", c->tag);
+			append_cleanup();
+			goto bad;
+		}
+		snprintf(rtag, sizeof rtag, "%s", c->tag);
+		sel = S.selected;
+		if (name_is(c, "CAPABILITY") && c->nargs == 0) {
+			cmd_capability(c);
+		} else if (name_is(c, "NOOP") && c->nargs == 0) {
+			updates(1, 0);
+			reply("%s OK NOOP completed", c->tag);
+		} else if (name_is(c, "CHECK") && c->nargs == 0 && sel) {
+			updates(1, 0);
+			reply("%s OK CHECK completed", c->tag);
+		} else if (name_is(c, "LOGOUT") && c->nargs == 0) {
+			reply("* BYE Logging out");
+			reply("%s OK LOGOUT completed", c->tag);
+			flush();
+			log_info("end user=%s reason=logout", S.user);
+			exit(RC_OK);
+		} else if (name_is(c, "ID")) {
+			cmd_id(c);
+		} else if (name_is(c, "NAMESPACE") && c->nargs == 0) {
+			cmd_namespace(c);
+		} else if (name_is(c, "SELECT")) {
+			cmd_select(c, 0);
+		} else if (name_is(c, "EXAMINE")) {
+			cmd_select(c, 1);
+		} else if (name_is(c, "CREATE")) {
+			cmd_create(c);
+		} else if (name_is(c, "DELETE")) {
+			cmd_delete(c);
+		} else if (name_is(c, "RENAME")) {
+			cmd_rename(c);
+		} else if (name_is(c, "SUBSCRIBE")) {
+			cmd_subscribe(c, 1);
+		} else if (name_is(c, "UNSUBSCRIBE")) {
+			cmd_subscribe(c, 0);
+		} else if (name_is(c, "LIST")) {
+			cmd_list(c, 0);
+		} else if (name_is(c, "LSUB")) {
+			cmd_list(c, 1);
+		} else if (name_is(c, "STATUS")) {
+			cmd_status(c);
+		} else if (name_is(c, "APPEND")) {
+			cmd_append(c);
+		} else if (name_is(c, "CLOSE") && c->nargs == 0 && sel) {
+			cmd_close(c, 1);
+		} else if (name_is(c, "UNSELECT") && c->nargs == 0 && sel) {
+			cmd_close(c, 0);
+		} else if (name_is(c, "EXPUNGE") && c->nargs == 0 && sel) {
+			do_expunge(c, NULL);
+		} else if (name_is(c, "FETCH") && sel) {
+			cmd_fetch(c, 0, 0);
+		} else if (name_is(c, "STORE") && sel) {
+			cmd_store(c, 0, 0);
+		} else if (name_is(c, "SEARCH") && sel) {
+			cmd_search(c, 0, 0);
+		} else if (name_is(c, "COPY") && sel) {
+			cmd_copy(c, 0, 0, 0);
+		} else if (name_is(c, "MOVE") && sel) {
+			cmd_copy(c, 0, 0, 1);
+		} else if (name_is(c, "UID") && sel) {
+			cmd_uid(c);
+		} else if (name_is(c, "LOGIN") || name_is(c, "AUTHENTICATE") ||
+		    name_is(c, "STARTTLS")) {
+			why = "Already logged in";
+			goto bad;
+		} else {
+			why = sel ? "Unknown command or wrong arguments"
+				  : "Unknown command, wrong arguments, or no "
+				    "mailbox selected";
+			goto bad;
+		}
+		append_cleanup();
+		S.errors = 0;
+		continue;
+	bad:
+		reply("%s BAD %s", rtag, why);
+		if (++S.errors >= ERRORS_MAX)
+			bye("Too many errors");
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct control_err cerr;
+	char ebuf[512], pathbuf[4096];
+	uint64_t timeout = DEFAULT_TIMEOUT;
+	const char *tag = NULL, *path;
+	int opt, timeout_given = 0;
+
+	log_init(argv[0]);
+	while ((opt = getopt(argc, argv, "t:T:")) != -1) {
+		switch (opt) {
+		case 't':
+			if (num_u64z(optarg, 86400, &timeout) < 0 || timeout == 0)
+				log_die(RC_USAGE, "-t wants seconds, 1 to 86400");
+			timeout_given = 1;
+			break;
+		case 'T':
+			tag = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind > 1)
+		usage();
+	if (tag != NULL) {
+		size_t i, n = strlen(tag);
+
+		for (i = 0; i < n; i++)
+			if ((unsigned char)tag[i] <= ' ' ||
+			    (unsigned char)tag[i] >= 0x7f ||
+			    strchr("(){%*\"\\+", tag[i]) != NULL)
+				break;
+		if (n == 0 || n > IMAP_TAG_MAX || i < n)
+			log_die(RC_USAGE, "-T wants an IMAP tag");
+	}
+	if (!timeout_given &&
+	    control_u64("imapd_timeout", DEFAULT_TIMEOUT, 86400, &timeout,
+		&cerr) < 0) {
+		control_err_format(&cerr, ebuf, sizeof ebuf);
+		log_die(RC_USAGE, "%s", ebuf);
+	}
+	if (control_u64("message_size_limit", DEFAULT_SIZE_LIMIT, UINT32_MAX,
+		&S.size_limit, &cerr) < 0) {
+		control_err_format(&cerr, ebuf, sizeof ebuf);
+		log_die(RC_USAGE, "%s", ebuf);
+	}
+	if (S.size_limit == 0)
+		S.size_limit = UINT32_MAX;
+	if (geteuid() == 0)
+		log_die(RC_USAGE, "refusing to run as root: run me through "
+				  "checkpw as the mail user");
+	S.user = getenv("USER") ? getenv("USER") : "-";
+	path = getenv("MAILDIR");
+	if ((path == NULL || path[0] == '\0') && optind < argc)
+		path = argv[optind];
+	if (path == NULL || path[0] == '\0') {
+		const char *home = getenv("HOME");
+
+		if (home == NULL || home[0] == '\0')
+			log_die(RC_USAGE, "no MAILDIR, argument or HOME");
+		if (snprintf(pathbuf, sizeof pathbuf, "%s/Maildir", home) >=
+		    (int)sizeof pathbuf)
+			log_die(RC_USAGE, "HOME too long");
+		path = pathbuf;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	rbuf_init(&S.rb, 0, (int)timeout * 1000);
+	wbuf_init(&S.wb, 1, (int)timeout * 1000);
+	imap_reader_init(&S.rd);
+	imap_cmd_init(&S.cmd);
+	if (mbox_root_open(path) < 0) {
+		log_warn("unable to open %s: %s", path, strerror(errno));
+		if (tag != NULL)
+			reply("%s NO [UNAVAILABLE] Unable to open the mailbox",
+			    tag);
+		else
+			reply("* BYE Unable to open the mailbox");
+		linger();
+		exit(RC_REFUSED);
+	}
+	log_info("start user=%s", S.user);
+	run(tag);
+	return RC_OK;
+}

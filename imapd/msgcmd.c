@@ -1,0 +1,1497 @@
+/*
+ * imapd's message commands: FETCH, STORE, SEARCH, COPY, MOVE, APPEND
+ * and their UID forms.  See imapd.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "durable.h"
+#include "imapd.h"
+#include "imapparse.h"
+#include "log.h"
+#include "mbox.h"
+#include "num.h"
+#include "rfc2047.h"
+#include "rfc5322.h"
+#include "str.h"
+#include "uniq.h"
+
+/* ---------------------------------------------------------------- sets */
+
+/*
+ * The view indexes a sequence set (or, with uid, a UID set) names, in
+ * ascending order.  Returns the count, or -1 with the BAD reply given.
+ */
+static ssize_t
+resolve(const struct imap_cmd *c, const struct imap_arg *a, int uid,
+    size_t **idx_r)
+{
+	struct imap_seqset set;
+	const char *why = NULL;
+	size_t i, n = 0, *idx;
+
+	if (a == NULL || a->type != IMAP_ARG_ATOM) {
+		reply("%s BAD Missing sequence set", c->tag);
+		return -1;
+	}
+	imap_seqset_init(&set);
+	if (imap_seqset_parse(&set, a->s, a->len, &why) < 0) {
+		imap_seqset_free(&set);
+		reply("%s BAD %s", c->tag, why ? why : "Bad sequence set");
+		return -1;
+	}
+	if (uid) {
+		imap_seqset_resolve(&set, S.nv ? S.v[S.nv - 1].uid : 0);
+	} else {
+		imap_seqset_resolve(&set, (uint32_t)S.nv);
+		if (S.nv == 0 || imap_seqset_max(&set) > S.nv ||
+		    (set.n > 0 && set.r[0].lo == 0)) {
+			imap_seqset_free(&set);
+			reply("%s BAD Invalid sequence number", c->tag);
+			return -1;
+		}
+	}
+	idx = malloc((S.nv ? S.nv : 1) * sizeof *idx);
+	if (idx == NULL)
+		oom();
+	if (uid) {
+		for (i = 0; i < S.nv; i++)
+			if (imap_seqset_contains(&set, S.v[i].uid))
+				idx[n++] = i;
+	} else {
+		size_t r;
+		uint32_t k;
+
+		for (r = 0; r < set.n; r++)
+			for (k = set.r[r].lo; k <= set.r[r].hi && k > 0; k++)
+				idx[n++] = k - 1;
+	}
+	imap_seqset_free(&set);
+	*idx_r = idx;
+	return (ssize_t)n;
+}
+
+/* ---------------------------------------------------------------- content */
+
+static struct str raw, crlf;
+static uint32_t loaded_uid;
+
+/* Loads message i (view index) with CRLF line ends into crlf. */
+static int
+load(size_t i)
+{
+	ssize_t j = msg_index(i);
+	int fd;
+	char buf[65536];
+	ssize_t r;
+	size_t k;
+
+	if (loaded_uid == S.v[i].uid && loaded_uid != 0)
+		return 0;
+	loaded_uid = 0;
+	str_clear(&raw);
+	str_clear(&crlf);
+	if (j < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	fd = mbox_msg_open(&S.mb, (size_t)j);
+	if (fd < 0)
+		return -1;
+	while ((r = read(fd, buf, sizeof buf)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || str_append(&raw, buf, (size_t)r) < 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	if (str_reserve(&crlf, raw.len + raw.len / 16 + 16) < 0)
+		return -1;
+	for (k = 0; k < raw.len; k++) {
+		if (raw.s[k] == '\n' && (k == 0 || raw.s[k - 1] != '\r') &&
+		    str_appendc(&crlf, '\r') < 0)
+			return -1;
+		if (str_appendc(&crlf, raw.s[k]) < 0)
+			return -1;
+	}
+	S.mb.m[j].vsize = crlf.len;
+	loaded_uid = S.v[i].uid;
+	return 0;
+}
+
+/* The ",W=n" of a name, else 0. */
+static uint64_t
+name_vsize(const char *name)
+{
+	size_t n = mbox_base_len(name), i, used;
+	uint64_t w;
+
+	for (i = 0; i + 3 <= n; i++)
+		if (name[i] == ',' && name[i + 1] == 'W' && name[i + 2] == '=' &&
+		    num_u64_prefix(name + i + 3, n - i - 3, UINT64_MAX, &w,
+			&used) == 0)
+			return w;
+	return 0;
+}
+
+static int
+msg_size(size_t i, uint64_t *size_r)
+{
+	ssize_t j = msg_index(i);
+
+	if (j < 0)
+		return -1;
+	if (S.mb.m[j].vsize == 0)
+		S.mb.m[j].vsize = name_vsize(S.mb.m[j].name);
+	if (S.mb.m[j].vsize == 0 && load(i) < 0)
+		return -1;
+	*size_r = S.mb.m[j].vsize;
+	return 0;
+}
+
+static time_t
+msg_date(size_t i)
+{
+	ssize_t j = msg_index(i);
+	struct stat st;
+	int fd;
+
+	if (j < 0)
+		return 0;
+	fd = mbox_msg_open(&S.mb, (size_t)j);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0)
+		st.st_mtime = 0;
+	close(fd);
+	return st.st_mtime;
+}
+
+/* ---------------------------------------------------------------- fetch */
+
+enum { I_UID, I_FLAGS, I_DATE, I_SIZE, I_BODY };
+enum { S_FULL, S_HEADER, S_TEXT, S_FIELDS, S_NOT };
+
+struct fitem {
+	int kind, peek, sect, partial;
+	uint64_t off, len;
+	struct str fields; /* NUL-separated names */
+	size_t nfields;
+	struct str label;  /* "BODY[HEADER]", "RFC822" ... */
+};
+
+/* Parses the names in "(From To)" of a HEADER.FIELDS section. */
+static int
+parse_fields(const char *p, const char *end, struct fitem *it)
+{
+	while (p < end && *p == ' ')
+		p++;
+	if (p >= end || *p != '(')
+		return -1;
+	p++;
+	for (;;) {
+		const char *s;
+		size_t n;
+
+		while (p < end && *p == ' ')
+			p++;
+		if (p < end && *p == ')')
+			break;
+		if (p >= end)
+			return -1;
+		if (*p == '"') {
+			s = ++p;
+			while (p < end && *p != '"')
+				p++;
+			if (p >= end)
+				return -1;
+			n = (size_t)(p - s);
+			p++;
+		} else {
+			s = p;
+			while (p < end && *p != ' ' && *p != ')')
+				p++;
+			n = (size_t)(p - s);
+		}
+		if (n == 0 || memchr(s, ':', n) != NULL)
+			return -1;
+		if (str_append(&it->fields, s, n) < 0 ||
+		    str_appendc(&it->fields, '\0') < 0)
+			oom();
+		it->nfields++;
+	}
+	p++;
+	return p == end && it->nfields > 0 ? 0 : -1;
+}
+
+/* One fetch attribute; 0 or -1 with *why_r. */
+static int
+parse_item(const struct imap_arg *a, struct fitem *it, const char **why_r)
+{
+	const char *s = a->s, *lb, *rb;
+
+	memset(it, 0, sizeof *it);
+	*why_r = "Unknown FETCH item";
+	if (a->type != IMAP_ARG_ATOM)
+		return -1;
+	if (imap_arg_atom_is(a, "UID")) {
+		it->kind = I_UID;
+	} else if (imap_arg_atom_is(a, "FLAGS")) {
+		it->kind = I_FLAGS;
+	} else if (imap_arg_atom_is(a, "INTERNALDATE")) {
+		it->kind = I_DATE;
+	} else if (imap_arg_atom_is(a, "RFC822.SIZE")) {
+		it->kind = I_SIZE;
+	} else if (imap_arg_atom_is(a, "RFC822")) {
+		it->kind = I_BODY;
+		(void)str_appendz(&it->label, "RFC822");
+	} else if (imap_arg_atom_is(a, "RFC822.HEADER")) {
+		it->kind = I_BODY;
+		it->peek = 1;
+		it->sect = S_HEADER;
+		(void)str_appendz(&it->label, "RFC822.HEADER");
+	} else if (imap_arg_atom_is(a, "RFC822.TEXT")) {
+		it->kind = I_BODY;
+		it->sect = S_TEXT;
+		(void)str_appendz(&it->label, "RFC822.TEXT");
+	} else if (imap_arg_atom_is(a, "ENVELOPE") ||
+	    imap_arg_atom_is(a, "BODYSTRUCTURE") ||
+	    imap_arg_atom_is(a, "BODY") || imap_arg_atom_is(a, "ALL") ||
+	    imap_arg_atom_is(a, "FULL")) {
+		*why_r = "ENVELOPE and BODYSTRUCTURE are not supported yet";
+		return -1;
+	} else if ((strncasecmp(s, "BODY[", 5) == 0 ||
+		       strncasecmp(s, "BODY.PEEK[", 10) == 0) &&
+	    (rb = strchr(s, ']')) != NULL) {
+		const char *sec;
+		size_t sl;
+
+		it->kind = I_BODY;
+		it->peek = strncasecmp(s, "BODY.PEEK[", 10) == 0;
+		lb = strchr(s, '[');
+		sec = lb + 1;
+		sl = (size_t)(rb - sec);
+		*why_r = "Bad section";
+		if (sl == 0) {
+			it->sect = S_FULL;
+		} else if (sl == 6 && strncasecmp(sec, "HEADER", 6) == 0) {
+			it->sect = S_HEADER;
+		} else if (sl == 4 && strncasecmp(sec, "TEXT", 4) == 0) {
+			it->sect = S_TEXT;
+		} else if (sl > 17 &&
+		    strncasecmp(sec, "HEADER.FIELDS.NOT", 17) == 0) {
+			it->sect = S_NOT;
+			if (parse_fields(sec + 17, rb, it) < 0)
+				return -1;
+		} else if (sl > 13 &&
+		    strncasecmp(sec, "HEADER.FIELDS", 13) == 0 &&
+		    (sec[13] == ' ' || sec[13] == '(')) {
+			it->sect = S_FIELDS;
+			if (parse_fields(sec + 13, rb, it) < 0)
+				return -1;
+		} else {
+			*why_r = "Part numbers and MIME sections are not "
+				 "supported yet";
+			return -1;
+		}
+		/* The label: BODY[section] with the keyword in capitals. */
+		if (str_appendz(&it->label, "BODY[") < 0)
+			oom();
+		{
+			size_t k;
+
+			for (k = 0; k < sl; k++) {
+				char ch = sec[k];
+
+				if (it->sect == S_FIELDS || it->sect == S_NOT) {
+					if (ch == '(' || ch == ' ')
+						break;
+				}
+				if (str_appendc(&it->label,
+					(char)(ch >= 'a' && ch <= 'z' ? ch - 32
+								      : ch)) < 0)
+					oom();
+			}
+			if (it->sect == S_FIELDS || it->sect == S_NOT) {
+				const char *f = it->fields.s;
+
+				if (str_appendz(&it->label, " (") < 0)
+					oom();
+				for (k = 0; k < it->nfields; k++) {
+					if ((k && str_appendc(&it->label, ' ') < 0) ||
+					    str_appendz(&it->label, f) < 0)
+						oom();
+					f += strlen(f) + 1;
+				}
+				if (str_appendc(&it->label, ')') < 0)
+					oom();
+			}
+		}
+		if (str_appendc(&it->label, ']') < 0)
+			oom();
+		if (rb[1] == '<') {
+			const char *dot = strchr(rb, '.'), *gt = strchr(rb, '>');
+			uint64_t o, l;
+
+			*why_r = "Bad partial";
+			if (dot == NULL || gt == NULL || dot > gt ||
+			    num_u64(rb + 2, (size_t)(dot - rb - 2), UINT32_MAX,
+				&o) < 0 ||
+			    num_u64(dot + 1, (size_t)(gt - dot - 1), UINT32_MAX,
+				&l) < 0 ||
+			    l == 0 || gt[1] != '\0')
+				return -1;
+			it->partial = 1;
+			it->off = o;
+			it->len = l;
+		} else if (rb[1] != '\0') {
+			return -1;
+		}
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static void
+free_items(struct fitem *it, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		str_free(&it[i].fields);
+		str_free(&it[i].label);
+	}
+	free(it);
+}
+
+static int
+field_in(const struct fitem *it, const struct hdr_field *f)
+{
+	const char *p = it->fields.s;
+	size_t k;
+
+	for (k = 0; k < it->nfields; k++, p += strlen(p) + 1)
+		if (hdr_name_is(f, p))
+			return 1;
+	return 0;
+}
+
+/* Appends the section of the loaded message to out. */
+static void
+section(const struct fitem *it, struct str *out)
+{
+	size_t hend = hdr_end(crlf.s ? crlf.s : "", crlf.len);
+
+	str_clear(out);
+	switch (it->sect) {
+	case S_FULL:
+		(void)str_append(out, crlf.s ? crlf.s : "", crlf.len);
+		break;
+	case S_HEADER:
+		(void)str_append(out, crlf.s ? crlf.s : "", hend);
+		break;
+	case S_TEXT:
+		(void)str_append(out, crlf.s + hend, crlf.len - hend);
+		break;
+	default: {
+		struct hdr_iter hi;
+		struct hdr_field f;
+
+		hdr_iter_init(&hi, crlf.s ? crlf.s : "", hend);
+		while (hdr_next(&hi, &f) == 1) {
+			if (f.bad)
+				continue;
+			if (field_in(it, &f) == (it->sect == S_FIELDS))
+				(void)str_append(out, f.raw, f.rawlen);
+		}
+		(void)str_append(out, "\r\n", 2);
+		break;
+	}
+	}
+}
+
+void
+cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
+{
+	const struct imap_arg *atts = first + 1 < c->nargs ?
+	    &c->args[first + 1] : NULL;
+	struct fitem *items;
+	size_t nitems, i, k, *idx, *seen_idx, nseen = 0;
+	unsigned *seen_flags;
+	ssize_t n;
+	struct str sec = STR_INIT;
+	const char *why;
+	int want_flags = 0, sets_seen = 0, has_uid = 0;
+
+	if (atts == NULL || first + 2 != c->nargs) {
+		reply("%s BAD FETCH wants a sequence set and items", c->tag);
+		return;
+	}
+	nitems = atts->type == IMAP_ARG_LIST ? atts->nlist : 1;
+	if (nitems == 0) {
+		reply("%s BAD Empty FETCH list", c->tag);
+		return;
+	}
+	/* Macros. */
+	if (atts->type == IMAP_ARG_ATOM && imap_arg_atom_is(atts, "FAST"))
+		nitems = 3;
+	items = calloc(nitems + 1, sizeof *items);
+	if (items == NULL)
+		oom();
+	if (atts->type == IMAP_ARG_ATOM && imap_arg_atom_is(atts, "FAST")) {
+		items[0].kind = I_FLAGS;
+		items[1].kind = I_DATE;
+		items[2].kind = I_SIZE;
+	} else {
+		for (i = 0; i < nitems; i++) {
+			const struct imap_arg *a = atts->type == IMAP_ARG_LIST ?
+			    &atts->list[i] : atts;
+
+			if (parse_item(a, &items[i], &why) < 0) {
+				free_items(items, nitems);
+				reply("%s BAD %s", c->tag, why);
+				return;
+			}
+		}
+	}
+	for (i = 0; i < nitems; i++) {
+		want_flags |= items[i].kind == I_FLAGS;
+		has_uid |= items[i].kind == I_UID;
+		if (items[i].kind == I_BODY && !items[i].peek)
+			sets_seen = 1;
+	}
+	n = resolve(c, &c->args[first], uid, &idx);
+	if (n < 0) {
+		free_items(items, nitems);
+		return;
+	}
+	/* \Seen first, so the FLAGS we send are the flags that hold. */
+	if (sets_seen && !S.readonly) {
+		seen_idx = malloc(((size_t)n + 1) * sizeof *seen_idx);
+		seen_flags = malloc(((size_t)n + 1) * sizeof *seen_flags);
+		if (seen_idx == NULL || seen_flags == NULL)
+			oom();
+		for (k = 0; k < (size_t)n; k++) {
+			ssize_t j = msg_index(idx[k]);
+
+			if (j >= 0 && !(S.mb.m[j].flags & F_SEEN)) {
+				seen_idx[nseen] = (size_t)j;
+				seen_flags[nseen++] = S.mb.m[j].flags | F_SEEN;
+			}
+		}
+		if (nseen > 0 &&
+		    mbox_set_flags(&S.mb, seen_idx, seen_flags, nseen) < 0)
+			log_warn("unable to set \\Seen: %s", strerror(errno));
+		free(seen_idx);
+		free(seen_flags);
+		/* The view learns the new flags here, and says so. */
+		for (k = 0; k < (size_t)n; k++) {
+			ssize_t j = msg_index(idx[k]);
+
+			if (j >= 0 && (S.mb.m[j].flags & F_SEEN) &&
+			    !(S.v[idx[k]].flags & F_SEEN)) {
+				S.v[idx[k]].flags |= F_SEEN;
+				if (!want_flags) {
+					items[nitems].kind = I_FLAGS;
+					want_flags = 2;
+				}
+			}
+		}
+	}
+	for (k = 0; k < (size_t)n; k++) {
+		size_t vi = idx[k], count = nitems + (want_flags == 2);
+		int sp = 0;
+
+		if (msg_index(vi) < 0)
+			continue; /* expunged by another session */
+		str_clear(&S.out);
+		if (str_printf(&S.out, "* %zu FETCH (", vi + 1) < 0)
+			oom();
+		put(S.out.s, S.out.len);
+		if (uid && !has_uid) {
+			str_clear(&S.out);
+			(void)str_printf(&S.out, "UID %" PRIu32, S.v[vi].uid);
+			put(S.out.s, S.out.len);
+			sp = 1;
+		}
+		for (i = 0; i < count; i++) {
+			struct fitem *it = &items[i];
+			char date[64];
+			uint64_t size;
+
+			if (sp)
+				putz(" ");
+			sp = 1;
+			str_clear(&S.out);
+			switch (it->kind) {
+			case I_UID:
+				(void)str_printf(&S.out, "UID %" PRIu32,
+				    S.v[vi].uid);
+				put(S.out.s, S.out.len);
+				break;
+			case I_FLAGS:
+				putz("FLAGS ");
+				put_flags(S.v[vi].flags);
+				break;
+			case I_DATE:
+				imap_datetime_format(msg_date(vi), date,
+				    sizeof date);
+				(void)str_printf(&S.out, "INTERNALDATE \"%s\"",
+				    date);
+				put(S.out.s, S.out.len);
+				break;
+			case I_SIZE:
+				if (msg_size(vi, &size) < 0)
+					size = 0;
+				(void)str_printf(&S.out, "RFC822.SIZE %" PRIu64,
+				    size);
+				put(S.out.s, S.out.len);
+				break;
+			default:
+				if (load(vi) < 0) {
+					log_warn("unable to read message uid=%"
+						 PRIu32 ": %s",
+					    S.v[vi].uid, strerror(errno));
+					str_clear(&crlf);
+				}
+				section(it, &sec);
+				{
+					size_t o = 0, l = sec.len;
+
+					if (it->partial) {
+						o = it->off < sec.len ?
+						    (size_t)it->off : sec.len;
+						l = sec.len - o;
+						if (l > it->len)
+							l = (size_t)it->len;
+						(void)str_printf(&S.out,
+						    "%s<%" PRIu64 "> {%zu}\r\n",
+						    it->label.s, it->off, l);
+					} else {
+						(void)str_printf(&S.out,
+						    "%s {%zu}\r\n", it->label.s,
+						    l);
+					}
+					put(S.out.s, S.out.len);
+					put(sec.s ? sec.s + o : "", l);
+				}
+				break;
+			}
+		}
+		putz(")\r\n");
+	}
+	str_free(&sec);
+	free(idx);
+	free_items(items, nitems);
+	updates(0, uid);
+	reply("%s OK %sFETCH completed", c->tag, uid ? "UID " : "");
+}
+
+/* ---------------------------------------------------------------- store */
+
+void
+cmd_store(const struct imap_cmd *c, size_t first, int uid)
+{
+	const struct imap_arg *what = first + 1 < c->nargs ?
+	    &c->args[first + 1] : NULL;
+	unsigned flags = 0, b, *nf;
+	size_t i, k, *idx, *sidx, ns = 0;
+	ssize_t n;
+	int mode, silent = 0;
+	const char *w;
+
+	if (what == NULL || what->type != IMAP_ARG_ATOM ||
+	    first + 3 > c->nargs) {
+		reply("%s BAD STORE wants a sequence set, an item and flags",
+		    c->tag);
+		return;
+	}
+	w = what->s;
+	mode = w[0] == '+' ? 1 : w[0] == '-' ? -1 : 0;
+	if (mode != 0)
+		w++;
+	if (strcasecmp(w, "FLAGS.SILENT") == 0)
+		silent = 1;
+	else if (strcasecmp(w, "FLAGS") != 0) {
+		reply("%s BAD Unknown STORE item", c->tag);
+		return;
+	}
+	for (i = first + 2; i < c->nargs; i++) {
+		if (flag_list(&c->args[i], &b) < 0 ||
+		    (c->args[i].type == IMAP_ARG_LIST && c->nargs != first + 3)) {
+			reply("%s BAD Bad flag", c->tag);
+			return;
+		}
+		flags |= b;
+	}
+	if (S.readonly) {
+		reply("%s NO [READ-ONLY] Mailbox is read-only", c->tag);
+		return;
+	}
+	n = resolve(c, &c->args[first], uid, &idx);
+	if (n < 0)
+		return;
+	sidx = malloc(((size_t)n + 1) * sizeof *sidx);
+	nf = malloc(((size_t)n + 1) * sizeof *nf);
+	if (sidx == NULL || nf == NULL)
+		oom();
+	for (k = 0; k < (size_t)n; k++) {
+		ssize_t j = msg_index(idx[k]);
+		unsigned old, new;
+
+		if (j < 0)
+			continue;
+		old = S.mb.m[j].flags;
+		new = mode > 0 ? old | flags : mode < 0 ? old & ~flags : flags;
+		if (new != old) {
+			sidx[ns] = (size_t)j;
+			nf[ns++] = new;
+		}
+	}
+	if (ns > 0 && mbox_set_flags(&S.mb, sidx, nf, ns) < 0) {
+		free(sidx);
+		free(nf);
+		free(idx);
+		reply("%s NO [SERVERBUG] %s", c->tag, strerror(errno));
+		return;
+	}
+	for (k = 0; k < (size_t)n; k++) {
+		ssize_t j = msg_index(idx[k]);
+		size_t vi = idx[k];
+
+		if (j < 0)
+			continue;
+		S.v[vi].flags = S.mb.m[j].flags | (S.v[vi].flags & F_RECENT);
+		if (silent)
+			continue;
+		str_clear(&S.out);
+		(void)str_printf(&S.out, "* %zu FETCH (", vi + 1);
+		if (uid)
+			(void)str_printf(&S.out, "UID %" PRIu32 " ",
+			    S.v[vi].uid);
+		(void)str_appendz(&S.out, "FLAGS ");
+		put(S.out.s, S.out.len);
+		put_flags(S.v[vi].flags);
+		putz(")\r\n");
+	}
+	free(sidx);
+	free(nf);
+	free(idx);
+	updates(0, uid);
+	reply("%s OK %sSTORE completed", c->tag, uid ? "UID " : "");
+}
+
+/* ---------------------------------------------------------------- search */
+
+enum {
+	K_ALL, K_FLAG, K_NOFLAG, K_NEW, K_OLD, K_FALSE, K_LARGER, K_SMALLER,
+	K_BEFORE, K_ON, K_SINCE, K_SBEFORE, K_SON, K_SSINCE, K_UID, K_SEQ,
+	K_HEADER, K_BODY, K_TEXT, K_NOT, K_OR, K_AND,
+};
+
+struct skey {
+	int op;
+	unsigned flag;
+	uint64_t num;
+	int64_t day;
+	const char *s1, *s2;
+	struct imap_seqset set;
+	struct skey *a, *b;
+};
+
+static void
+skey_free(struct skey *k)
+{
+	if (k == NULL)
+		return;
+	skey_free(k->a);
+	skey_free(k->b);
+	imap_seqset_free(&k->set);
+	free(k);
+}
+
+static const struct {
+	const char *name;
+	int op;
+	unsigned flag;
+} simple_keys[] = {
+	{ "ALL", K_ALL, 0 },
+	{ "ANSWERED", K_FLAG, F_ANSWERED },
+	{ "DELETED", K_FLAG, F_DELETED },
+	{ "DRAFT", K_FLAG, F_DRAFT },
+	{ "FLAGGED", K_FLAG, F_FLAGGED },
+	{ "RECENT", K_FLAG, F_RECENT },
+	{ "SEEN", K_FLAG, F_SEEN },
+	{ "UNANSWERED", K_NOFLAG, F_ANSWERED },
+	{ "UNDELETED", K_NOFLAG, F_DELETED },
+	{ "UNDRAFT", K_NOFLAG, F_DRAFT },
+	{ "UNFLAGGED", K_NOFLAG, F_FLAGGED },
+	{ "UNSEEN", K_NOFLAG, F_SEEN },
+	{ "NEW", K_NEW, 0 },
+	{ "OLD", K_OLD, 0 },
+};
+
+static const struct {
+	const char *name;
+	int op;
+} date_keys[] = {
+	{ "BEFORE", K_BEFORE }, { "ON", K_ON }, { "SINCE", K_SINCE },
+	{ "SENTBEFORE", K_SBEFORE }, { "SENTON", K_SON },
+	{ "SENTSINCE", K_SSINCE },
+};
+
+static const char *const hdr_keys[] = { "BCC", "CC", "FROM", "SUBJECT",
+	"TO" };
+
+/* Parses one key at a[*i]; NULL with *why_r on error. */
+static struct skey *
+parse_key(const struct imap_arg *a, size_t n, size_t *i, unsigned depth,
+    const char **why_r)
+{
+	struct skey *k;
+	const struct imap_arg *x;
+	size_t j;
+
+	if (*i >= n) {
+		*why_r = "Missing search key";
+		return NULL;
+	}
+	if (depth > IMAP_DEPTH_MAX * 2) {
+		*why_r = "Search keys nested too deeply";
+		return NULL;
+	}
+	k = calloc(1, sizeof *k);
+	if (k == NULL)
+		oom();
+	x = &a[(*i)++];
+	*why_r = "Bad search key";
+	if (x->type == IMAP_ARG_LIST) {
+		size_t m = 0;
+
+		if (x->nlist == 0)
+			goto bad;
+		free(k);
+		k = parse_key(x->list, x->nlist, &m, depth + 1, why_r);
+		if (k == NULL)
+			return NULL;
+		while (m < x->nlist) {
+			struct skey *and = calloc(1, sizeof *and);
+
+			if (and == NULL)
+				oom();
+			and->op = K_AND;
+			and->a = k;
+			k = and;
+			k->b = parse_key(x->list, x->nlist, &m, depth + 1,
+			    why_r);
+			if (k->b == NULL)
+				goto bad;
+		}
+		return k;
+	}
+	if (x->type != IMAP_ARG_ATOM)
+		goto bad;
+	for (j = 0; j < sizeof simple_keys / sizeof simple_keys[0]; j++) {
+		if (imap_arg_atom_is(x, simple_keys[j].name)) {
+			k->op = simple_keys[j].op;
+			k->flag = simple_keys[j].flag;
+			return k;
+		}
+	}
+	for (j = 0; j < sizeof date_keys / sizeof date_keys[0]; j++) {
+		if (imap_arg_atom_is(x, date_keys[j].name)) {
+			time_t t;
+
+			if (*i >= n || !imap_arg_is_astring(&a[*i]) ||
+			    imap_date_parse(a[*i].s, a[*i].len, &t) < 0) {
+				*why_r = "Bad date";
+				goto bad;
+			}
+			(*i)++;
+			k->op = date_keys[j].op;
+			k->day = (int64_t)t / 86400;
+			return k;
+		}
+	}
+	for (j = 0; j < sizeof hdr_keys / sizeof hdr_keys[0]; j++) {
+		if (imap_arg_atom_is(x, hdr_keys[j])) {
+			if (*i >= n || imap_arg_astring(&a[*i]) == NULL)
+				goto bad;
+			k->op = K_HEADER;
+			k->s1 = hdr_keys[j];
+			k->s2 = a[(*i)++].s;
+			return k;
+		}
+	}
+	if (imap_arg_atom_is(x, "HEADER")) {
+		if (*i + 1 >= n || imap_arg_astring(&a[*i]) == NULL ||
+		    imap_arg_astring(&a[*i + 1]) == NULL)
+			goto bad;
+		k->op = K_HEADER;
+		k->s1 = a[*i].s;
+		k->s2 = a[*i + 1].s;
+		*i += 2;
+		return k;
+	}
+	if (imap_arg_atom_is(x, "BODY") || imap_arg_atom_is(x, "TEXT")) {
+		if (*i >= n || imap_arg_astring(&a[*i]) == NULL)
+			goto bad;
+		k->op = imap_arg_atom_is(x, "BODY") ? K_BODY : K_TEXT;
+		k->s1 = a[(*i)++].s;
+		return k;
+	}
+	if (imap_arg_atom_is(x, "KEYWORD") || imap_arg_atom_is(x, "UNKEYWORD")) {
+		if (*i >= n || a[*i].type != IMAP_ARG_ATOM)
+			goto bad;
+		(*i)++;
+		/* No keyword is ever kept: KEYWORD matches nothing. */
+		k->op = imap_arg_atom_is(x, "KEYWORD") ? K_FALSE : K_ALL;
+		return k;
+	}
+	if (imap_arg_atom_is(x, "LARGER") || imap_arg_atom_is(x, "SMALLER")) {
+		if (*i >= n || a[*i].type != IMAP_ARG_ATOM ||
+		    num_u64(a[*i].s, a[*i].len, UINT64_MAX, &k->num) < 0) {
+			*why_r = "Bad number";
+			goto bad;
+		}
+		(*i)++;
+		k->op = imap_arg_atom_is(x, "LARGER") ? K_LARGER : K_SMALLER;
+		return k;
+	}
+	if (imap_arg_atom_is(x, "UID")) {
+		if (*i >= n || a[*i].type != IMAP_ARG_ATOM ||
+		    imap_seqset_parse(&k->set, a[*i].s, a[*i].len, why_r) < 0)
+			goto bad;
+		(*i)++;
+		k->op = K_UID;
+		imap_seqset_resolve(&k->set, S.nv ? S.v[S.nv - 1].uid : 0);
+		return k;
+	}
+	if (imap_arg_atom_is(x, "NOT")) {
+		k->op = K_NOT;
+		k->a = parse_key(a, n, i, depth + 1, why_r);
+		if (k->a == NULL)
+			goto bad;
+		return k;
+	}
+	if (imap_arg_atom_is(x, "OR")) {
+		k->op = K_OR;
+		k->a = parse_key(a, n, i, depth + 1, why_r);
+		if (k->a == NULL)
+			goto bad;
+		k->b = parse_key(a, n, i, depth + 1, why_r);
+		if (k->b == NULL)
+			goto bad;
+		return k;
+	}
+	if ((x->s[0] >= '0' && x->s[0] <= '9') || x->s[0] == '*') {
+		if (imap_seqset_parse(&k->set, x->s, x->len, why_r) < 0)
+			goto bad;
+		k->op = K_SEQ;
+		imap_seqset_resolve(&k->set, (uint32_t)S.nv);
+		return k;
+	}
+	*why_r = "Unknown search key";
+bad:
+	skey_free(k);
+	return NULL;
+}
+
+/* Case-insensitive (ASCII) substring search; empty needle matches. */
+static int
+contains(const char *h, size_t hn, const char *nd)
+{
+	size_t nn = strlen(nd), i, j;
+
+	if (nn == 0)
+		return 1;
+	for (i = 0; i + nn <= hn; i++) {
+		for (j = 0; j < nn; j++) {
+			unsigned char a = (unsigned char)h[i + j];
+			unsigned char b = (unsigned char)nd[j];
+
+			if (a >= 'A' && a <= 'Z')
+				a = (unsigned char)(a + 32);
+			if (b >= 'A' && b <= 'Z')
+				b = (unsigned char)(b + 32);
+			if (a != b)
+				break;
+		}
+		if (j == nn)
+			return 1;
+	}
+	return 0;
+}
+
+/* Day number of an RFC 5322 Date: value, or INT64_MIN. */
+static int64_t
+sent_day(const char *v, size_t n)
+{
+	static const char mon[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+	char buf[128], m[4];
+	const char *p = buf;
+	int d, y;
+	size_t i;
+	char ds[16];
+	time_t t;
+
+	if (n >= sizeof buf)
+		n = sizeof buf - 1;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	if (strchr(buf, ',') != NULL)
+		p = strchr(buf, ',') + 1;
+	if (sscanf(p, "%d %3s %d", &d, m, &y) != 3)
+		return INT64_MIN;
+	for (i = 0; i < 3; i++)
+		m[i] = (char)(m[i] >= 'A' && m[i] <= 'Z' ? m[i] + 32 : m[i]);
+	for (i = 0; i < 12; i++)
+		if (strncmp(mon + 3 * i, m, 3) == 0)
+			break;
+	if (i == 12)
+		return INT64_MIN;
+	if (y < 50)
+		y += 2000;
+	else if (y < 1000)
+		y += 1900;
+	snprintf(ds, sizeof ds, "%d-%c%c%c-%04d", d, m[0] - 32, m[1], m[2], y);
+	if (imap_date_parse(ds, strlen(ds), &t) < 0)
+		return INT64_MIN;
+	return (int64_t)t / 86400;
+}
+
+/* Does a header field named name hold needle (decoded)? */
+static int
+header_has(const char *name, const char *needle)
+{
+	struct hdr_iter hi;
+	struct hdr_field f;
+	size_t hend = hdr_end(crlf.s ? crlf.s : "", crlf.len);
+	struct str u = STR_INIT, d = STR_INIT;
+	int found = 0;
+
+	hdr_iter_init(&hi, crlf.s ? crlf.s : "", hend);
+	while (!found && hdr_next(&hi, &f) == 1) {
+		if (f.bad || !hdr_name_is(&f, name))
+			continue;
+		str_clear(&u);
+		str_clear(&d);
+		if (hdr_unfold(f.value, f.valuelen, &u, 1) < 0 ||
+		    rfc2047_decode(u.s ? u.s : "", u.len, &d) < 0)
+			oom();
+		found = contains(d.s ? d.s : "", d.len, needle) ||
+		    contains(u.s ? u.s : "", u.len, needle);
+	}
+	str_free(&u);
+	str_free(&d);
+	return found;
+}
+
+static int64_t
+header_day(void)
+{
+	struct hdr_iter hi;
+	struct hdr_field f;
+	size_t hend = hdr_end(crlf.s ? crlf.s : "", crlf.len);
+
+	hdr_iter_init(&hi, crlf.s ? crlf.s : "", hend);
+	while (hdr_next(&hi, &f) == 1)
+		if (!f.bad && hdr_name_is(&f, "Date"))
+			return sent_day(f.value, f.valuelen);
+	return INT64_MIN;
+}
+
+static int
+eval(const struct skey *k, size_t vi)
+{
+	unsigned fl = S.v[vi].flags;
+	uint64_t size;
+	int64_t day;
+
+	switch (k->op) {
+	case K_ALL:
+		return 1;
+	case K_FALSE:
+		return 0;
+	case K_FLAG:
+		return (fl & k->flag) != 0;
+	case K_NOFLAG:
+		return (fl & k->flag) == 0;
+	case K_NEW:
+		return (fl & F_RECENT) && !(fl & F_SEEN);
+	case K_OLD:
+		return !(fl & F_RECENT);
+	case K_LARGER:
+	case K_SMALLER:
+		if (msg_size(vi, &size) < 0)
+			return 0;
+		return k->op == K_LARGER ? size > k->num : size < k->num;
+	case K_BEFORE:
+	case K_ON:
+	case K_SINCE:
+		day = (int64_t)msg_date(vi) / 86400;
+		return k->op == K_BEFORE ? day < k->day
+		    : k->op == K_ON	 ? day == k->day
+					 : day >= k->day;
+	case K_SBEFORE:
+	case K_SON:
+	case K_SSINCE:
+		if (load(vi) < 0)
+			return 0;
+		day = header_day();
+		if (day == INT64_MIN)
+			return 0;
+		return k->op == K_SBEFORE ? day < k->day
+		    : k->op == K_SON	  ? day == k->day
+					  : day >= k->day;
+	case K_UID:
+		return imap_seqset_contains(&k->set, S.v[vi].uid);
+	case K_SEQ:
+		return imap_seqset_contains(&k->set, (uint32_t)vi + 1);
+	case K_HEADER:
+		return load(vi) == 0 && header_has(k->s1, k->s2);
+	case K_BODY:
+	case K_TEXT: {
+		size_t hend;
+
+		if (load(vi) < 0)
+			return 0;
+		hend = k->op == K_BODY ? hdr_end(crlf.s ? crlf.s : "",
+					     crlf.len) : 0;
+		return contains(crlf.s ? crlf.s + hend : "", crlf.len - hend,
+		    k->s1);
+	}
+	case K_NOT:
+		return !eval(k->a, vi);
+	case K_OR:
+		return eval(k->a, vi) || eval(k->b, vi);
+	case K_AND:
+		return eval(k->a, vi) && eval(k->b, vi);
+	default:
+		return 0;
+	}
+}
+
+void
+cmd_search(const struct imap_cmd *c, size_t first, int uid)
+{
+	size_t i = first, vi;
+	struct skey *k = NULL;
+	const char *why;
+
+	if (i + 1 < c->nargs && imap_arg_atom_is(&c->args[i], "CHARSET")) {
+		const char *cs = imap_arg_astring(&c->args[i + 1]);
+
+		if (cs == NULL || (strcasecmp(cs, "UTF-8") != 0 &&
+		    strcasecmp(cs, "US-ASCII") != 0)) {
+			reply("%s NO [BADCHARSET (UTF-8 US-ASCII)] Unknown "
+			      "charset", c->tag);
+			return;
+		}
+		i += 2;
+	}
+	while (i < c->nargs) {
+		struct skey *one = parse_key(c->args, c->nargs, &i, 0, &why);
+
+		if (one == NULL) {
+			skey_free(k);
+			reply("%s BAD %s", c->tag, why);
+			return;
+		}
+		if (k == NULL) {
+			k = one;
+		} else {
+			struct skey *and = calloc(1, sizeof *and);
+
+			if (and == NULL)
+				oom();
+			and->op = K_AND;
+			and->a = k;
+			and->b = one;
+			k = and;
+		}
+	}
+	if (k == NULL) {
+		reply("%s BAD SEARCH wants a key", c->tag);
+		return;
+	}
+	str_clear(&S.out);
+	(void)str_appendz(&S.out, "* SEARCH");
+	put(S.out.s, S.out.len);
+	for (vi = 0; vi < S.nv; vi++) {
+		if (msg_index(vi) < 0 || !eval(k, vi))
+			continue;
+		str_clear(&S.out);
+		(void)str_printf(&S.out, " %" PRIu32,
+		    uid ? S.v[vi].uid : (uint32_t)vi + 1);
+		put(S.out.s, S.out.len);
+	}
+	putz("\r\n");
+	skey_free(k);
+	updates(0, uid);
+	reply("%s OK %sSEARCH completed", c->tag, uid ? "UID " : "");
+}
+
+/* ---------------------------------------------------------------- copy */
+
+/* Hard-links message j of the selected mailbox into the root's tmp/. */
+static int
+link_tmp(size_t j, char *tmpname, size_t n)
+{
+	int fd = mbox_msg_open(&S.mb, j), tmpfd, r;
+	char path[64];
+
+	if (fd < 0)
+		return -1;
+	tmpfd = openat(mbox_rootfd(), "tmp", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC);
+	if (tmpfd < 0 || uniq_name(tmpname, n, NULL) < 0) {
+		close(fd);
+		if (tmpfd >= 0)
+			close(tmpfd);
+		return -1;
+	}
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	r = linkat(AT_FDCWD, path, tmpfd, tmpname, AT_SYMLINK_FOLLOW);
+	close(fd);
+	close(tmpfd);
+	return r;
+}
+
+void
+cmd_copy(const struct imap_cmd *c, size_t first, int uid, int move)
+{
+	const char *name = first + 1 < c->nargs ?
+	    mbox_arg(&c->args[first + 1]) : NULL;
+	struct mbox dst;
+	size_t *idx, k, *xidx, nx = 0;
+	ssize_t n;
+	struct imap_seqset src, out;
+	struct str a = STR_INIT, b = STR_INIT;
+	const char *cmd = move ? "MOVE" : "COPY";
+
+	if (name == NULL || first + 2 != c->nargs) {
+		reply("%s BAD %s wants a sequence set and a mailbox", c->tag,
+		    cmd);
+		return;
+	}
+	if (move && S.readonly) {
+		reply("%s NO [READ-ONLY] Mailbox is read-only", c->tag);
+		return;
+	}
+	n = resolve(c, &c->args[first], uid, &idx);
+	if (n < 0)
+		return;
+	if (mbox_open(&dst, name) < 0) {
+		free(idx);
+		reply("%s NO [TRYCREATE] No such mailbox", c->tag);
+		return;
+	}
+	if (mbox_sync(&dst, 0, NULL) < 0) {
+		free(idx);
+		mbox_close(&dst);
+		reply("%s NO [SERVERBUG] Unable to open the mailbox", c->tag);
+		return;
+	}
+	imap_seqset_init(&src);
+	imap_seqset_init(&out);
+	xidx = malloc(((size_t)n + 1) * sizeof *xidx);
+	if (xidx == NULL)
+		oom();
+	for (k = 0; k < (size_t)n; k++) {
+		ssize_t j = msg_index(idx[k]);
+		char tmpname[UNIQ_MAX];
+		uint32_t nu;
+
+		if (j < 0)
+			continue;
+		if (link_tmp((size_t)j, tmpname, sizeof tmpname) < 0 ||
+		    mbox_add(&dst, tmpname, S.mb.m[j].flags, 0, &nu) < 0) {
+			log_warn("copy uid=%" PRIu32 " to %s: %s", S.v[idx[k]].uid,
+			    name, strerror(errno));
+			free(idx);
+			free(xidx);
+			mbox_close(&dst);
+			str_free(&a);
+			str_free(&b);
+			reply("%s NO [SERVERBUG] %s failed: %s", c->tag, cmd,
+			    strerror(errno));
+			return;
+		}
+		if (str_printf(&a, "%s%" PRIu32, a.len ? "," : "",
+			S.v[idx[k]].uid) < 0 ||
+		    str_printf(&b, "%s%" PRIu32, b.len ? "," : "", nu) < 0)
+			oom();
+		xidx[nx++] = (size_t)j;
+	}
+	if (move) {
+		if (nx > 0 && mbox_expunge(&S.mb, xidx, nx) < 0)
+			log_warn("move: expunge: %s", strerror(errno));
+		if (nx > 0)
+			reply("* OK [COPYUID %" PRIu32 " %s %s] Moved",
+			    dst.uidvalidity, a.s, b.s);
+		updates(1, uid);
+		reply("%s OK %s%s completed", c->tag, uid ? "UID " : "", cmd);
+	} else {
+		updates(0, uid);
+		if (nx > 0)
+			reply("%s OK [COPYUID %" PRIu32 " %s %s] %s%s completed",
+			    c->tag, dst.uidvalidity, a.s, b.s,
+			    uid ? "UID " : "", cmd);
+		else
+			reply("%s OK %s%s completed", c->tag,
+			    uid ? "UID " : "", cmd);
+	}
+	mbox_close(&dst);
+	free(idx);
+	free(xidx);
+	str_free(&a);
+	str_free(&b);
+}
+
+void
+cmd_uid(const struct imap_cmd *c)
+{
+	const struct imap_arg *sub = c->nargs > 0 ? &c->args[0] : NULL;
+
+	if (sub == NULL || sub->type != IMAP_ARG_ATOM) {
+		reply("%s BAD UID wants a command", c->tag);
+		return;
+	}
+	if (imap_arg_atom_is(sub, "FETCH")) {
+		cmd_fetch(c, 1, 1);
+	} else if (imap_arg_atom_is(sub, "STORE")) {
+		cmd_store(c, 1, 1);
+	} else if (imap_arg_atom_is(sub, "SEARCH")) {
+		cmd_search(c, 1, 1);
+	} else if (imap_arg_atom_is(sub, "COPY")) {
+		cmd_copy(c, 1, 1, 0);
+	} else if (imap_arg_atom_is(sub, "MOVE")) {
+		cmd_copy(c, 1, 1, 1);
+	} else if (imap_arg_atom_is(sub, "EXPUNGE")) {
+		struct imap_seqset set;
+		const char *why;
+
+		if (c->nargs != 2 || c->args[1].type != IMAP_ARG_ATOM) {
+			reply("%s BAD UID EXPUNGE wants a UID set", c->tag);
+			return;
+		}
+		imap_seqset_init(&set);
+		if (imap_seqset_parse(&set, c->args[1].s, c->args[1].len,
+			&why) < 0) {
+			imap_seqset_free(&set);
+			reply("%s BAD %s", c->tag, why);
+			return;
+		}
+		imap_seqset_resolve(&set, S.nv ? S.v[S.nv - 1].uid : 0);
+		do_expunge(c, &set);
+		imap_seqset_free(&set);
+	} else {
+		reply("%s BAD Unknown UID command", c->tag);
+	}
+}
+
+/* ---------------------------------------------------------------- append */
+
+/* Is the command being read an APPEND? */
+static int
+reading_append(void)
+{
+	const char *b = S.rd.buf.s;
+	size_t n = S.rd.buf.len, i;
+
+	for (i = 0; i < n && b[i] != ' '; i++)
+		;
+	return i + 8 <= n && strncasecmp(b + i, " APPEND ", 8) == 0;
+}
+
+/* Reads n bytes of the literal from the client into fd (-1: drop them). */
+static void
+copy_literal(uint64_t n, int fd, int *failed)
+{
+	while (n > 0) {
+		size_t k;
+
+		if (rbuf_pending(&S.rb) == 0) {
+			ssize_t r = rbuf_fill(&S.rb);
+
+			if (r == 0) {
+				errno = 0;
+				lost("eof in literal");
+			}
+			if (r < 0)
+				lost("read");
+		}
+		k = rbuf_pending(&S.rb);
+		if ((uint64_t)k > n)
+			k = (size_t)n;
+		if (fd >= 0 && !*failed &&
+		    durable_write(fd, S.rb.buf + S.rb.pos, k) < 0) {
+			log_warn("append: write: %s", strerror(errno));
+			*failed = 1;
+		}
+		S.rb.pos += k;
+		n -= k;
+	}
+}
+
+void
+append_literal(void)
+{
+	char (*nt)[UNIQ_MAX];
+	int fd = -1, tmpfd, failed = 0;
+
+	if (!reading_append()) {
+		if (imap_reader_literal_keep(&S.rd) < 0) {
+			imap_reader_literal_refuse(&S.rd, "Literal too large");
+		} else if (S.rd.lit_sync) {
+			reply("+ OK");
+			flush();
+		}
+		return;
+	}
+	if (S.rd.lit_size > S.size_limit) {
+		if (S.rd.lit_sync) {
+			imap_reader_literal_refuse(&S.rd,
+			    "[TOOBIG] Message too large");
+			return;
+		}
+		/* Already on its way: read and drop it. */
+		imap_reader_literal_take(&S.rd);
+		copy_literal(S.rd.lit_size, -1, &failed);
+		S.take_failed = 1;
+		return;
+	}
+	nt = realloc(S.takes, (S.ntakes + 1) * sizeof *S.takes);
+	if (nt == NULL)
+		oom();
+	S.takes = nt;
+	tmpfd = openat(mbox_rootfd(), "tmp", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC);
+	if (tmpfd >= 0 &&
+	    uniq_name(S.takes[S.ntakes], sizeof S.takes[0], NULL) >= 0)
+		fd = durable_create(tmpfd, S.takes[S.ntakes], 0600);
+	if (fd < 0) {
+		log_warn("append: unable to create a file in tmp/: %s",
+		    strerror(errno));
+		failed = 1;
+	} else {
+		S.ntakes++;
+	}
+	imap_reader_literal_take(&S.rd);
+	if (S.rd.lit_sync) {
+		reply("+ OK");
+		flush();
+	}
+	copy_literal(S.rd.lit_size, fd, &failed);
+	if (fd >= 0) {
+		if (!failed && durable_fsync(fd) < 0)
+			failed = 1;
+		close(fd);
+	}
+	if (tmpfd >= 0)
+		close(tmpfd);
+	if (failed)
+		S.take_failed = 1;
+}
+
+void
+append_cleanup(void)
+{
+	size_t i;
+	int tmpfd;
+
+	if (S.ntakes > 0) {
+		tmpfd = openat(mbox_rootfd(), "tmp", O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC);
+		for (i = 0; tmpfd >= 0 && i < S.ntakes; i++)
+			(void)unlinkat(tmpfd, S.takes[i], 0);
+		if (tmpfd >= 0)
+			close(tmpfd);
+	}
+	free(S.takes);
+	S.takes = NULL;
+	S.ntakes = 0;
+	S.take_failed = 0;
+}
+
+void
+cmd_append(const struct imap_cmd *c)
+{
+	const char *name = mbox_arg(c->nargs > 0 ? &c->args[0] : NULL);
+	unsigned flags = 0;
+	time_t date = 0;
+	size_t i = 1;
+	struct mbox mb;
+	uint32_t uid;
+
+	if (name == NULL || c->nargs < 2) {
+		reply("%s BAD APPEND wants a mailbox and a message", c->tag);
+		return;
+	}
+	if (c->args[i].type == IMAP_ARG_LIST) {
+		if (flag_list(&c->args[i], &flags) < 0) {
+			reply("%s BAD Bad flag", c->tag);
+			return;
+		}
+		i++;
+	}
+	if (i < c->nargs && c->args[i].type == IMAP_ARG_QUOTED) {
+		if (imap_datetime_parse(c->args[i].s, c->args[i].len, &date) <
+		    0) {
+			reply("%s BAD Bad date-time", c->tag);
+			return;
+		}
+		i++;
+	}
+	if (i + 1 != c->nargs || S.ntakes != 1 ||
+	    c->args[i].type != IMAP_ARG_LITERAL_TAKEN) {
+		if (i < c->nargs && c->args[i].type == IMAP_ARG_LITERAL &&
+		    i + 1 == c->nargs)
+			reply("%s NO Message too large", c->tag);
+		else if (S.take_failed)
+			reply("%s NO [TOOBIG] Message too large", c->tag);
+		else
+			reply("%s BAD APPEND wants one message", c->tag);
+		return;
+	}
+	if (S.take_failed) {
+		reply("%s NO [SERVERBUG] Unable to store the message", c->tag);
+		return;
+	}
+	if (c->args[i].size == 0) {
+		reply("%s NO Empty message", c->tag);
+		return;
+	}
+	if (mbox_open(&mb, name) < 0) {
+		reply("%s NO [TRYCREATE] No such mailbox", c->tag);
+		return;
+	}
+	if (mbox_add(&mb, S.takes[0], flags, date, &uid) < 0) {
+		log_warn("append to %s: %s", name, strerror(errno));
+		mbox_close(&mb);
+		reply("%s NO [SERVERBUG] Unable to store the message", c->tag);
+		return;
+	}
+	{
+		uint32_t validity = mb.uidvalidity;
+
+		mbox_close(&mb);
+		updates(1, 0);
+		reply("%s OK [APPENDUID %" PRIu32 " %" PRIu32 "] APPEND "
+		      "completed",
+		    c->tag, validity, uid);
+	}
+}
