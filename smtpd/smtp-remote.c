@@ -1830,6 +1830,11 @@ main(int argc, char **argv)
 			log_error("%s", ebuf);
 			return 1;
 		}
+		if (cfg.cafile.len > 0 && access(cfg.cafile.s, R_OK) < 0) {
+			log_error("%s/smtp_tls_CAfile: %s: %s", control_dir(),
+			    cfg.cafile.s, strerror(errno));
+			return 1;
+		}
 		return 0;
 	}
 	if (argc < 3)

@@ -104,12 +104,14 @@ grep -qx 'X-Helo-Args: client.test' "$T/d1" || fail "EHLO name"
 body_of "$T/s1"/* >"$T/b1"
 cmp "$T/b1" "$MSG" || fail "message bytes changed on the way"
 
-say "a message with CRLF line ends and no final line end"
-printf 'Subject: crlf\r\n\r\nline\r\n.\r\nno end' >"$T/msg2"
+say "CRLF line ends, a lone dot, a bare CR and no final line end"
+printf 'Subject: crlf\r\n\r\nline\r\n.\r\nbare\rcr\r\nno end' >"$T/msg2"
 MSG="$T/msg2" remote example.org '' z@example.org
 want "ok|z@example.org|[127.0.0.1]|250 2.0.0 Ok"
-[ "$(ls "$T/s1" | wc -l)" = 2 ] || fail "second message not received"
-grep -qx 'X-Mail-Args: <>' "$T"/s1/* || fail "null sender"
+f=$(grep -l '^X-Rcpt-Args: <z@example.org>' "$T"/s1/*)
+grep -qx 'X-Mail-Args: <>' "$f" || fail "null sender"
+body_of "$f" >"$T/b2"
+printf 'Subject: crlf\n\nline\n.\nbare\ncr\nno end\n' | cmp - "$T/b2" || fail "CRLF message: $(od -c "$T/b2" | tail -5)"
 
 say "250 recipients in one transaction (pipelined in groups of 100)"
 rcpts=$(seq 1 250 | sed 's/.*/r&@example.org/')
@@ -392,6 +394,10 @@ expect_rc 2 "$SR" example.org 's@client.test> x' a@example.org
 expect_rc 2 "$SR" example.org s@client.test 'a@example.org> SIZE=1'
 expect_rc 2 "$SR" example.org s@client.test 'no-domain'
 "$SR" -t || fail "-t with good control files"
+echo "$T/nonexistent.pem" >"$FACTEUR_ETC/smtp_tls_CAfile"
+expect_rc 1 "$SR" -t
+grep -q 'smtp_tls_CAfile' "$T/stderr" || fail "-t CAfile: $(cat "$T/stderr")"
+rm "$FACTEUR_ETC/smtp_tls_CAfile"
 printf '* [127.0.0.1]:99999\n' >"$FACTEUR_ETC/smtp_routes"
 expect_rc 1 "$SR" -t
 grep -q 'smtp_routes:1:' "$T/stderr" || fail "-t: $(cat "$T/stderr")"
