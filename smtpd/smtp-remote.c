@@ -1099,7 +1099,7 @@ transaction(const struct target *t, const struct smtp_ehlo *e,
 	if (str_printf(&mail, "MAIL FROM:<%s>", cfg.sender) < 0 ||
 	    (e->has_size && str_printf(&mail, " SIZE=%llu",
 				(unsigned long long)cfg.size) < 0) ||
-	    (cfg.eightbit && e->eightbitmime &&
+	    ((cfg.eightbit || cfg.body8) && e->eightbitmime &&
 		str_appendz(&mail, " BODY=8BITMIME") < 0) ||
 	    (cfg.utf8 && e->smtputf8 && str_appendz(&mail, " SMTPUTF8") < 0) ||
 	    (e->dsn && cfg.ret != NULL &&
