@@ -271,6 +271,43 @@ valid_name(const char *s, size_t n)
 	return 1;
 }
 
+/* The UIDVALIDITY last handed out, as the lock file remembers it. */
+static uint32_t
+last_validity(struct mbox *mb)
+{
+	char buf[32];
+	ssize_t r;
+	uint64_t v = 0;
+	int fd = openat(mb->dirfd, MBOX_LOCK, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return 0;
+	r = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (r <= 0)
+		return 0;
+	buf[r] = '\0';
+	if (strchr(buf, '\n') != NULL)
+		*strchr(buf, '\n') = '\0';
+	if (num_u64z(buf, UINT32_MAX - 1, &v) < 0)
+		return 0;
+	return (uint32_t)v;
+}
+
+static void
+keep_validity(struct mbox *mb, uint32_t v)
+{
+	char buf[32];
+	int fd = openat(mb->dirfd, MBOX_LOCK, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	int n = snprintf(buf, sizeof buf, "%" PRIu32 "\n", v);
+
+	if (fd < 0)
+		return;
+	if (pwrite(fd, buf, (size_t)n, 0) == n && ftruncate(fd, n) == 0)
+		(void)durable_fsync(fd);
+	close(fd);
+}
+
 /* Reads the list file; a missing or damaged one is noted in l. */
 static int
 list_read(struct mbox *mb, struct list *l)
@@ -358,14 +395,21 @@ list_read(struct mbox *mb, struct list *l)
 	}
 	str_free(&buf);
 	if (l->missing) {
-		/* A new UIDVALIDITY: whatever a client cached is void. */
-		uint32_t now = (uint32_t)time(NULL);
+		/* A new UIDVALIDITY: whatever a client cached is void.  The
+		 * lock file remembers the last one given, so a list lost and
+		 * rebuilt within the same second still gets a new one. */
+		uint32_t now = (uint32_t)time(NULL), last = last_validity(mb);
 
-		l->uidvalidity = now == mb->uidvalidity ? now + 1 : now;
-		if (l->uidvalidity == 0)
-			l->uidvalidity = 1;
+		if (now <= last)
+			now = last + 1;
+		if (now == mb->uidvalidity)
+			now++;
+		if (now == 0)
+			now = 1;
+		l->uidvalidity = now;
 		l->uidnext = 1;
 		l->highest = 1;
+		keep_validity(mb, now);
 	}
 	if (l->uidnext <= maxuid)
 		l->uidnext = (uint32_t)maxuid + 1;
