@@ -44,6 +44,9 @@ def main():
                     help="after the 220 to STARTTLS, send garbage instead of a handshake")
     ap.add_argument("--sessions", type=int, default=100)
     ap.add_argument("--ipv6", action="store_true", help="listen on ::1")
+    ap.add_argument("--addr", default=None,
+                    help="listen on this address (inside a test's namespace)")
+    ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--auth", default=None,
                     help="USER:PASS accepted by AUTH PLAIN and AUTH LOGIN")
     ap.add_argument("--greeting-delay", type=float, default=0,
@@ -58,9 +61,10 @@ def main():
         rcpt[addr.lower()] = reply
     exts = [e for e in a.ext.split(",") if e]
 
-    ls = socket.socket(socket.AF_INET6 if a.ipv6 else socket.AF_INET)
+    addr = a.addr or ("::1" if a.ipv6 else "127.0.0.1")
+    ls = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("::1" if a.ipv6 else "127.0.0.1", 0))
+    ls.bind((addr, a.port))
     ls.listen(5)
     tmp = a.portfile + ".tmp"
     with open(tmp, "w") as f:
