@@ -5,7 +5,8 @@
 # the namespace's own 127.0.0.1.  No query leaves the namespace; the
 # machine's resolver is never asked.  Checked: preference order with
 # fallback to the next MX, implicit MX, IPv6 (AAAA), null MX, NXDOMAIN,
-# SERVFAIL, this host as an MX (loop, and better MX hosts kept).
+# SERVFAIL, this host as an MX (loop, and better MX hosts kept), equal
+# preferences shuffled.
 if [ -z "${SMTP_REMOTE_MX_NS:-}" ]; then
 	[ "$(id -u)" = 0 ] || { echo "needs root (namespaces)"; exit 77; }
 	command -v unshare >/dev/null && command -v ip >/dev/null ||
@@ -25,6 +26,7 @@ HELPERS="$(cd "$(dirname "$0")" && pwd)/helpers"
 ip link set lo up
 ip addr add 10.9.0.1/32 dev lo
 ip addr add 10.9.0.2/32 dev lo
+ip addr add 10.9.0.3/32 dev lo
 ip -6 addr add 2001:db8::25/128 dev lo
 printf 'nameserver 127.0.0.1\noptions attempts:1 timeout:2\n' >"$T/resolv.conf"
 mount --bind "$T/resolv.conf" /etc/resolv.conf
@@ -45,6 +47,11 @@ loop.test MX 20 mx-up.pref.test
 better.test MX 10 mx-up.pref.test
 better.test MX 20 client.test
 servfail.test SERVFAIL
+equal.test MX 10 mx-a.equal.test
+equal.test MX 10 mx-b.equal.test
+equal.test MX 5 mx-down.pref.test
+mx-a.equal.test A 10.9.0.2
+mx-b.equal.test A 10.9.0.3
 EOF
 python3 "$HELPERS/dns_fake.py" 127.0.0.1 53 "$T/zone" "$T/dns.log" 2>"$T/dns.err" &
 on_exit "kill $! 2>/dev/null"
@@ -59,6 +66,7 @@ fake() {
 }
 fake up 10.9.0.2
 fake up6 2001:db8::25
+fake up3 10.9.0.3
 i=0
 until grep -q QUERY "$T/dns.log" 2>/dev/null; do
 	python3 -c 'import socket; socket.getaddrinfo("probe.test", 25)' 2>/dev/null || true
@@ -109,6 +117,15 @@ remote loop.test s@client.test a@loop.test
 want "perm|a@loop.test||5.4.6 mail for loop.test loops back to myself"
 remote better.test s@client.test a@better.test
 want "ok|a@better.test|mx-up.pref.test|250 2.0.0 Ok: queued"
+
+say "equal preference: both hosts get mail (random order, 30 tries)"
+for n in $(seq 1 30); do
+	remote equal.test s@client.test "e$n@equal.test"
+	grep -q '^ok	' "$T/out" || fail "equal.test: $(cat "$T/out")"
+done
+a=$(grep -c '^MSG' "$T/up.log" || true) b=$(grep -c '^MSG' "$T/up3.log" || true)
+echo "mx-a took $a messages in all, mx-b $b"
+[ "$b" -gt 0 ] && [ "$b" -lt 30 ] || fail "equal MX hosts not shuffled: mx-b took $b of 30"
 
 say "a route overrides DNS, and an address literal domain is not looked up"
 : >"$T/dns.log"
