@@ -258,7 +258,9 @@ header_done(struct to7bit *t, struct str *out, int with_blank)
 	} else {
 		t->state = S_BODY;
 		t->leaf = t->nleaf++;
-		if (!keep && !t->scan) {
+		/* A multipart nested too deep is passed as it is: a
+		 * multipart may not be quoted-printable. */
+		if (!keep && !t->scan && !ct.multipart) {
 			if (cte == CTE_8BIT || cte == CTE_BINARY)
 				t->conv = 1;
 			else if ((cte == CTE_NONE || cte == CTE_7BIT) &&

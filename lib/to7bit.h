@@ -32,7 +32,7 @@
  * pieces: a piece never starts a boundary, and a converted piece ends in
  * a soft line break); TO7BIT_HDR_MAX bytes per header section (a longer
  * one is sent as it is and its entity is not converted);
- * TO7BIT_DEPTH nested multiparts (deeper ones are leaves);
+ * TO7BIT_DEPTH nested multiparts (a deeper one is passed as it is);
  * TO7BIT_PARTS_MAX leaf parts recorded by a scan (later ones are
  * converted only when declared 8bit or binary).
  */

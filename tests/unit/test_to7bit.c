@@ -320,6 +320,30 @@ test_edges(void **state)
 	    "--bx =E9\n--b--\n");
 }
 
+static void
+test_deep(void **state)
+{
+	struct str in = STR_INIT, out = STR_INIT;
+	size_t i;
+
+	(void)state;
+	/* Nested past TO7BIT_DEPTH: the deepest multipart is a leaf that is
+	 * never made quoted-printable; the levels above still work. */
+	for (i = 0; i <= TO7BIT_DEPTH; i++)
+		assert_int_equal(str_printf(&in, "Content-Type: multipart/mixed; "
+		    "boundary=b%zu\nContent-Transfer-Encoding: 8bit\n\n--b%zu\n",
+		    i, i), 0);
+	assert_int_equal(str_appendz(&in, "\xe9\n"), 0);
+	convert(in.s, in.len, 0, 1, &out);
+	assert_null(strstr(out.s, "quoted-printable"));
+	assert_non_null(strstr(out.s, "boundary=b16\nContent-Transfer-Encoding: 8bit\n"));
+	assert_non_null(strstr(out.s, "boundary=b15\nContent-Transfer-Encoding: 7bit\n"));
+	assert_non_null(strstr(out.s, "\xe9\n"));
+	str_free(&in);
+	str_free(&out);
+	to7bit_free(&t);
+}
+
 int
 main(void)
 {
@@ -333,6 +357,7 @@ main(void)
 		cmocka_unit_test(test_longline),
 		cmocka_unit_test(test_longheader),
 		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_deep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
