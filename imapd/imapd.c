@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -51,8 +52,11 @@ enum rc { RC_OK = 0, RC_REFUSED = 3, RC_USAGE = 100 };
 
 struct session S;
 
-static const char CAPS[] = "IMAP4rev1 LITERAL+ SASL-IR ID UIDPLUS MOVE "
+static const char CAPS[] = "IMAP4rev1 LITERAL+ SASL-IR ID IDLE UIDPLUS MOVE "
 			   "UNSELECT NAMESPACE CHILDREN";
+
+/* IDLE looks at the mailbox at least this often, inotify or not (NFS). */
+#define IDLE_POLL_MS 30000
 
 static void
 usage(void)
@@ -812,6 +816,88 @@ cmd_id(const struct imap_cmd *c)
 	reply("%s OK ID completed", c->tag);
 }
 
+/*
+ * IDLE (RFC 2177): untagged updates as they happen, through inotify on
+ * new/ and cur/ (and a look every IDLE_POLL_MS besides), until DONE.
+ */
+static void
+cmd_idle(const struct imap_cmd *c)
+{
+	struct str line = STR_INIT;
+	int in = -1, waited = 0;
+	int step = S.rb.timeout_ms > 0 && S.rb.timeout_ms < IDLE_POLL_MS ?
+	    S.rb.timeout_ms : IDLE_POLL_MS;
+
+	if (c->nargs != 0) {
+		reply("%s BAD IDLE takes no arguments", c->tag);
+		return;
+	}
+	if (S.selected) {
+		in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (in >= 0) {
+			uint32_t mask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM |
+			    IN_DELETE;
+			char p[64];
+
+			snprintf(p, sizeof p, "/proc/self/fd/%d", S.mb.newfd);
+			(void)inotify_add_watch(in, p, mask);
+			snprintf(p, sizeof p, "/proc/self/fd/%d", S.mb.curfd);
+			(void)inotify_add_watch(in, p, mask);
+		}
+		updates(1, 0);
+	}
+	reply("+ idling");
+	for (;;) {
+		struct pollfd pf[2] = { { .fd = 0, .events = POLLIN },
+			{ .fd = in, .events = POLLIN } };
+		int r;
+
+		if (rbuf_pending(&S.rb) == 0) {
+			flush();
+			r = poll(pf, in >= 0 ? 2 : 1, step);
+			if (r < 0 && errno != EINTR)
+				lost("poll");
+			if (r <= 0) {
+				waited += step;
+				if (waited >= S.rb.timeout_ms)
+					bye("Autologout: idle for too long");
+				updates(1, 0);
+				continue;
+			}
+			if (in >= 0 && (pf[1].revents & POLLIN)) {
+				char ev[4096];
+
+				while (read(in, ev, sizeof ev) > 0)
+					;
+				updates(1, 0);
+			}
+			if (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+		}
+		waited = 0;
+		r = rbuf_getline(&S.rb, &line, 1024);
+		if (r == 0) {
+			errno = 0;
+			lost("eof in IDLE");
+		}
+		if (r < 0 && errno != E2BIG)
+			lost("read");
+		if (r > 0 && (strcasecmp(line.s, "DONE\r\n") == 0 ||
+		    strcasecmp(line.s, "DONE\n") == 0))
+			break;
+		/* Anything else ends the IDLE as a bad command. */
+		if (in >= 0)
+			close(in);
+		str_free(&line);
+		reply("%s BAD Expected DONE", c->tag);
+		return;
+	}
+	if (in >= 0)
+		close(in);
+	str_free(&line);
+	reply("%s OK IDLE terminated", c->tag);
+}
+
 /* ---------------------------------------------------------------- loop */
 
 /* Reads one command into S.rd (APPEND literals go to files). */
@@ -907,6 +993,8 @@ run(const char *tag)
 			flush();
 			log_info("end user=%s reason=logout", S.user);
 			exit(RC_OK);
+		} else if (name_is(c, "IDLE")) {
+			cmd_idle(c);
 		} else if (name_is(c, "ID")) {
 			cmd_id(c);
 		} else if (name_is(c, "NAMESPACE") && c->nargs == 0) {

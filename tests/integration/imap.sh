@@ -8,6 +8,13 @@
 # mailbox names, commands before login).
 . "$(dirname "$0")/lib.sh"
 set -e
+# Our own directory outside /tmp/facteur-test.* (as dhcpc.sh does):
+# something on this machine removes those directories mid-run.
+rm -rf "$T"
+T=$(mktemp -d /var/tmp/facteur-imap.XXXXXX)
+chmod 755 "$T"
+export FACTEUR_ETC="$T/etc"
+mkdir -p "$FACTEUR_ETC"
 for t in tcpserver python3 openssl; do
 	command -v "$t" >/dev/null || skip "no $t"
 done
@@ -106,7 +113,7 @@ printf 'a LOGIN {3+}\r\njoe {8+}\r\ns3cr3tPw\r\nb SELECT INBOX\r\nc FETCH 1:* (F
 sed -e 's/UIDVALIDITY [0-9]*/UIDVALIDITY V/' "$T/o" >"$T/o2"
 cat >"$T/want" <<'EOW'
 * OK [CAPABILITY IMAP4rev1 SASL-IR LITERAL+ ID AUTH=PLAIN AUTH=LOGIN AUTH=CRAM-MD5] facteur IMAP ready
-a OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR ID UIDPLUS MOVE UNSELECT NAMESPACE CHILDREN] Logged in
+a OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR ID IDLE UIDPLUS MOVE UNSELECT NAMESPACE CHILDREN] Logged in
 * 3 EXISTS
 * 0 RECENT
 * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)

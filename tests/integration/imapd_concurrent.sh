@@ -5,6 +5,13 @@
 # UIDVALIDITY when lost, every readable UID kept when damaged).
 . "$(dirname "$0")/lib.sh"
 set -e
+# Our own directory outside /tmp/facteur-test.* (as dhcpc.sh does):
+# something on this machine removes those directories mid-run.
+rm -rf "$T"
+T=$(mktemp -d /var/tmp/facteur-imapc.XXXXXX)
+chmod 755 "$T"
+export FACTEUR_ETC="$T/etc"
+mkdir -p "$FACTEUR_ETC"
 command -v python3 >/dev/null || skip "no python3"
 command -v setpriv >/dev/null || skip "no setpriv"
 is_root || skip "needs root (the sessions run as uid 65534)"

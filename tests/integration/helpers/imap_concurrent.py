@@ -196,6 +196,34 @@ a.cmd(b"NOOP")
 ua = a.uids()
 if len(ua) != on_disk() or len(ua) != len(set(ua)):
     die("after parallel APPEND: %d UIDs, %d files" % (len(ua), on_disk()))
+
+# IDLE: a delivery is announced without the client asking (inotify).
+before = a.exists
+a.p.stdin.write(b"i1 IDLE\r\n")
+a.p.stdin.flush()
+if a.line() != b"+ idling":
+    die("no IDLE continuation")
+deliver(1)
+ln = a.line()
+if ln != b"* %d EXISTS" % (before + 1):
+    die("IDLE: %r, want EXISTS %d" % (ln, before + 1))
+a.line()  # RECENT
+b.cmd(b"NOOP")
+b.cmd(b"UID STORE %d +FLAGS (\\Flagged)" % b.uids()[0])
+ln = a.line()
+if not re.match(rb"\* 1 FETCH \(FLAGS \(.*\\Flagged", ln):
+    die("IDLE: flag change %r" % ln)
+a.p.stdin.write(b"DONE\r\n")
+a.p.stdin.flush()
+if a.line() != b"i1 OK IDLE terminated":
+    die("IDLE not ended by DONE")
+# IDLE ended by anything but DONE is a bad command
+a.p.stdin.write(b"i2 IDLE\r\nNOOP\r\n")
+a.p.stdin.flush()
+a.line()
+if a.line() != b"i2 BAD Expected DONE":
+    die("IDLE without DONE")
+a.exists += 1
 a.close()
 b.close()
 
