@@ -718,12 +718,52 @@ adopt(struct mbox *mb, struct list *l)
 	l->n = l->cap = 0;
 }
 
+/* The change times of cur/, new/ and the list; -1 if one is unknown. */
+static int
+stamps(struct mbox *mb, struct timespec ts[3])
+{
+	struct stat st[3];
+
+	if (fstat(mb->curfd, &st[0]) < 0 || fstat(mb->newfd, &st[1]) < 0 ||
+	    fstatat(mb->dirfd, MBOX_UIDLIST, &st[2], AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	ts[0] = st[0].st_mtim;
+	ts[1] = st[1].st_mtim;
+	ts[2] = st[2].st_mtim;
+	return 0;
+}
+
+/*
+ * Nothing changed since the last sync: the same change times, each at
+ * least two seconds old (a coarse clock can give two changes in a row
+ * the same time stamp; an old one cannot be followed by an unseen one).
+ */
+static int
+unchanged(struct mbox *mb)
+{
+	struct timespec ts[3];
+	time_t now = time(NULL);
+	int i;
+
+	if (!mb->have_seen || stamps(mb, ts) < 0)
+		return 0;
+	for (i = 0; i < 3; i++)
+		if (ts[i].tv_sec != mb->seen[i].tv_sec ||
+		    ts[i].tv_nsec != mb->seen[i].tv_nsec ||
+		    ts[i].tv_sec + 2 > now)
+			return 0;
+	return 1;
+}
+
 int
 mbox_sync(struct mbox *mb, int move, struct str *moved)
 {
 	struct list l;
-	int lk = lock_folder(mb), r, e;
+	int lk, r, e;
 
+	if (unchanged(mb))
+		return 0;
+	lk = lock_folder(mb);
 	if (lk < 0)
 		return -1;
 	memset(&l, 0, sizeof l);
@@ -736,6 +776,7 @@ mbox_sync(struct mbox *mb, int move, struct str *moved)
 		return -1;
 	}
 	adopt(mb, &l);
+	mb->have_seen = stamps(mb, mb->seen) == 0;
 	return 0;
 }
 

@@ -62,6 +62,9 @@ struct mbox {
 	struct msg *m;	  /* in UID order */
 	size_t n, cap;
 	int rebuilt;	  /* the last sync rebuilt a lost list */
+	/* cur/, new/ and the list as the last sync left them */
+	struct timespec seen[3];
+	int have_seen;
 };
 
 /* The Maildir root (opened once). */
