@@ -46,7 +46,13 @@ enum rc { RC_OK = 0, RC_PERM = 100, RC_TEMP = 111 };
 #define CLIENT_PORT 68
 
 /* Why a packet was dropped before lib/dhcprelay saw it. */
-enum { DROP_NOT_CLIENT_SIDE, DROP_TOO_BIG, DROP_NO_PKTINFO, NDROP };
+enum {
+	DROP_NOT_CLIENT_SIDE, /* a request on another interface */
+	DROP_REPLY_CLIENT_SIDE, /* a reply from a client-side interface */
+	DROP_TOO_BIG,
+	DROP_NO_PKTINFO,
+	NDROP
+};
 
 struct counters {
 	uint64_t requests, replies;          /* forwarded */
@@ -477,6 +483,14 @@ dispatch(struct state *s, const uint8_t *p, size_t n, int trunc,
 	 * path; the packet is checked whole on either.
 	 */
 	if (n > 0 && p[0] == BOOTREPLY) {
+		if (ifc != NULL) {
+			/* Servers are upstream: this one is forged. */
+			s->n.early[DROP_REPLY_CLIENT_SIDE]++;
+			log_info("drop reply if=%s from=%s "
+				 "reason=reply-on-client-side-interface",
+			    ifc->name, dhcp_ip_fmt(src, ip));
+			return;
+		}
 		on_reply(s, (unsigned)pi->ipi_ifindex, src, p, n);
 		return;
 	}
@@ -566,11 +580,12 @@ log_counters(const struct state *s)
 
 	k = snprintf(buf, sizeof buf,
 	    "counters: requests=%llu replies=%llu send-errors=%llu "
-	    "not-client-side=%llu too-big=%llu",
+	    "not-client-side=%llu reply-on-client-side=%llu too-big=%llu",
 	    (unsigned long long)s->n.requests,
 	    (unsigned long long)s->n.replies,
 	    (unsigned long long)s->n.send_errors,
 	    (unsigned long long)s->n.early[DROP_NOT_CLIENT_SIDE],
+	    (unsigned long long)s->n.early[DROP_REPLY_CLIENT_SIDE],
 	    (unsigned long long)s->n.early[DROP_TOO_BIG]);
 	if (k > 0)
 		o = (size_t)k < sizeof buf ? (size_t)k : sizeof buf - 1;

@@ -296,7 +296,8 @@ grep -q "dir=in .*xid=00000001 hops=1 giaddr=10.0.42.1 .*o82=-" "$T/srv" ||
 n=$(grep -c "reason=malformed" "$T/relay.log" || true)
 [ "$n" -ge 7 ] || fail "malformed drops logged: $n: $(rlog)"
 grep -q "reason=over-4096-bytes" "$T/relay.log" || fail "huge packet not dropped: $(rlog)"
-grep -q "reason=unknown-server" "$T/relay.log" || fail "a reply from a client was not refused: $(rlog)"
+grep -q "reason=reply-on-client-side-interface" "$T/relay.log" ||
+	fail "a reply from a client was not refused: $(rlog)"
 kill -0 "$RELAY_PID" || fail "dhcp-relay died: $(rlog)"
 
 say "SIGUSR1 logs the counters"
@@ -325,6 +326,13 @@ ins python3 "$HELP/dhcp_send.py" reply 10.52.0.2 10.51.0.1 0x403 -
 # A client that has its address (ciaddr) gets the reply by UDP.
 ip -n "$NS_C" addr add 10.51.0.50/24 dev c0
 ins python3 "$HELP/dhcp_send.py" reply 10.52.0.2 10.51.0.1 0x404 - 10.51.0.50
+# A client forging the server's address: refused for coming in on the
+# client side (with the kernel's reverse-path filter off, so that it is
+# the relay that refuses it).
+ip netns exec "$NS_R" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.r0.rp_filter=0
+ip -n "$NS_C" addr add 10.52.0.2/32 dev lo
+inc python3 "$HELP/dhcp_send.py" reply 10.52.0.2 10.51.0.1 0x405 "$O82"
+ip -n "$NS_C" addr del 10.52.0.2/32 dev lo
 sleep 1
 grep -q "src=10.51.0.1 .*op=2 xid=00000401 .*o82=-" "$T/cli" ||
 	fail "a reply with the relay's option 82 was not relayed: $(cat "$T/cli") $(rlog)"
@@ -334,6 +342,9 @@ grep -q "dir=in src=10.51.0.1 dst=10.51.0.50 op=2 xid=00000404 " "$T/cli" ||
 	fail "a reply to ciaddr was not sent by UDP to it: $(grep xid=00000404 "$T/cli") $(rlog)"
 ip -n "$NS_C" addr flush dev c0
 grep -q "xid=00000400 " "$T/cli" && fail "a reply with a foreign option 82 was relayed"
+grep -q "src=10.51.0.1 .*xid=00000405 " "$T/cli" && fail "a forged reply from the client side was relayed"
+grep -q "if=r0 from=10.52.0.2 reason=reply-on-client-side-interface" "$T/relay.log" ||
+	fail "the forged reply was not seen and refused: $(rlog)"
 grep -q "xid=00000402 " "$T/cli" && fail "a reply from an unknown server was relayed"
 grep -q "from=10.52.0.2 .*xid=00000400 .*reason=foreign-option-82" "$T/relay.log" ||
 	fail "no foreign-option-82 drop: $(rlog)"
