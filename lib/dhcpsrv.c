@@ -15,9 +15,10 @@ enum { S_FREE, S_OFFERED, S_ACTIVE, S_ABANDONED };
 #define F_PINGING 4 /* a ping check is running */
 #define F_KEYED 8   /* key is set and the slot is in the client hash */
 
+/* 24 bytes: a /16 pool costs 1.5 MB.  The address is not stored: it
+ * follows from the slot's place in its pool (slot_ip). */
 struct slot {
 	uint64_t key;
-	uint32_t ip;
 	uint32_t end; /* seconds since the epoch */
 	uint32_t hnext, fnext;
 	uint16_t pool;
@@ -292,6 +293,22 @@ take_free(struct dhcpsrv *s, size_t pi, int64_t now)
 	return NONE;
 }
 
+/* The address of slot i. */
+static uint32_t
+slot_ip(const struct dhcpsrv *s, uint32_t i)
+{
+	const struct pool *p = &s->pools[s->slots[i].pool];
+	const struct dhcpconf_subnet *sn = &s->conf->subnets[s->slots[i].pool];
+	uint32_t off = i - p->first;
+	size_t r;
+
+	/* rbase ascends: the last range starting at or before off. */
+	for (r = sn->nranges; r-- > 0;)
+		if (p->rbase[r] <= off)
+			return sn->ranges[r].lo + (off - p->rbase[r]);
+	return 0;
+}
+
 /* The slot of ip in pool pi, or NONE. */
 static uint32_t
 slot_in_pool(const struct dhcpsrv *s, size_t pi, uint32_t ip)
@@ -371,7 +388,6 @@ dhcpsrv_new(const struct dhcpconf *conf)
 				struct slot *sl = &s->slots[p->first +
 				    p->rbase[r] + (ip - sn->ranges[r].lo)];
 
-				sl->ip = ip;
 				sl->pool = (uint16_t)i;
 				sl->hnext = sl->fnext = NONE;
 				if (ip == sn->ranges[r].hi)
@@ -797,16 +813,16 @@ discover(struct dhcpsrv *s, struct req *q, struct dhcpsrv_result *res)
 	if (!(sl->flags & F_SEEN) && q->eff.ping_check) {
 		sl->flags |= F_PINGING;
 		res->act = DHCPSRV_PING;
-		res->ping_ip = sl->ip;
+		res->ping_ip = slot_ip(s, i);
 		res->ping_timeout = q->eff.ping_timeout;
-		res->ip = sl->ip;
+		res->ip = res->ping_ip;
 		return;
 	}
 	if (sl->flags & F_PINGING) {
 		res->why = "ping check running";
 		return;
 	}
-	build(s, m, q->rx, DHCPOFFER, sl->ip, sl->pool, q->host,
+	build(s, m, q->rx, DHCPOFFER, slot_ip(s, i), sl->pool, q->host,
 	    lease_time(m, &q->eff), res);
 }
 

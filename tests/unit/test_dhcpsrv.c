@@ -240,6 +240,29 @@ test_ping_timeout(void **state)
 	assert_int_equal(res.ping_timeout, 2);
 }
 
+/* Several ranges: addresses in order, each from the right range. */
+static void
+test_ranges(void **state)
+{
+	static const uint32_t want[] = { 0x0a002a0a, 0x0a002a0b, 0x0a002a32,
+		0x0a002a33, 0x0a002a64 };
+	struct client c;
+
+	(void)state;
+	start("ping-check false;\n"
+	      "subnet 10.0.42.0 netmask 255.255.255.0 {\n"
+	      "  range 10.0.42.10 10.0.42.11; range 10.0.42.50 10.0.42.51;\n"
+	      "  range 10.0.42.100;\n"
+	      "}\n");
+	for (unsigned i = 0; i < 5; i++) {
+		memset(&c, 0, sizeof c);
+		c.mac[0] = 2;
+		c.mac[5] = (uint8_t)(i + 1);
+		c.xid = i + 1;
+		assert_true(do_dora(&c, SERVER) == want[i]);
+	}
+}
+
 static const char lab_conf[] =
     "ping-check false;\n"
     "default-lease-time 600; max-lease-time 900;\n"
@@ -532,6 +555,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_seed_offer, stop),
 		cmocka_unit_test_teardown(test_ping_timeout, stop),
+		cmocka_unit_test_teardown(test_ranges, stop),
 		cmocka_unit_test_teardown(test_states, stop),
 		cmocka_unit_test_teardown(test_exhaustion, stop),
 		cmocka_unit_test_teardown(test_reservation_and_relay, stop),
