@@ -161,6 +161,14 @@ put_flags(unsigned f)
 			first = 0;
 		}
 	}
+	for (i = 0; S.selected && i < MBOX_KEYWORDS_MAX; i++) {
+		if ((f & F_KW(i)) && S.mb.kw[i] != NULL) {
+			if (!first)
+				putz(" ");
+			putz(S.mb.kw[i]);
+			first = 0;
+		}
+	}
 	putz(")");
 }
 
@@ -190,9 +198,14 @@ flag_bit(const struct imap_arg *a, unsigned *bit_r)
 	return 0;
 }
 
-/* A flag list "(\Seen ...)" or one flag; -1 if bad. */
+/*
+ * A flag list "(\Seen ...)" or one flag; keywords become mb's bits
+ * (created with create; unknown ones are dropped otherwise, and when mb
+ * has no room left).  -1 if a flag is bad.
+ */
 int
-flag_list(const struct imap_arg *a, unsigned *flags_r)
+flag_list(const struct imap_arg *a, struct mbox *mb, int create,
+    unsigned *flags_r)
 {
 	size_t i, n = 1;
 	const struct imap_arg *l = a;
@@ -205,6 +218,8 @@ flag_list(const struct imap_arg *a, unsigned *flags_r)
 	for (i = 0; i < n; i++) {
 		if (flag_bit(&l[i], &b) < 0)
 			return -1;
+		if (b == 0 && mb != NULL)
+			b = mbox_keyword(mb, l[i].s, create);
 		f |= b;
 	}
 	*flags_r = f;
@@ -390,6 +405,32 @@ cmd_capability(const struct imap_cmd *c)
 	reply("%s OK CAPABILITY completed", c->tag);
 }
 
+/* The untagged FLAGS and PERMANENTFLAGS of the selected mailbox. */
+void
+flag_lists(void)
+{
+	struct str kw = STR_INIT;
+	size_t i, n = 0;
+
+	for (i = 0; i < MBOX_KEYWORDS_MAX; i++) {
+		if (S.mb.kw[i] == NULL)
+			continue;
+		n++;
+		if (str_appendc(&kw, ' ') < 0 || str_appendz(&kw, S.mb.kw[i]) < 0)
+			oom();
+	}
+	S.nkw = n;
+	reply("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft%s)",
+	    kw.s ? kw.s : "");
+	if (S.readonly)
+		reply("* OK [PERMANENTFLAGS ()] Read-only mailbox");
+	else
+		reply("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted "
+		      "\\Seen \\Draft%s%s)] Flags permitted",
+		    kw.s ? kw.s : "", n < MBOX_KEYWORDS_MAX ? " \\*" : "");
+	str_free(&kw);
+}
+
 static void
 cmd_select(const struct imap_cmd *c, int readonly)
 {
@@ -422,12 +463,7 @@ cmd_select(const struct imap_cmd *c, int readonly)
 		reply("* 0 EXISTS");
 		reply("* 0 RECENT");
 	}
-	reply("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)");
-	if (readonly)
-		reply("* OK [PERMANENTFLAGS ()] Read-only mailbox");
-	else
-		reply("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted "
-		      "\\Seen \\Draft)] Flags permitted");
+	flag_lists();
 	for (i = 0; i < S.nv; i++) {
 		if (!(S.v[i].flags & F_SEEN)) {
 			unseen = (uint32_t)i + 1;

@@ -37,6 +37,7 @@ struct session {
 	struct view *v;
 	size_t nv, capv;
 	uint32_t nrecent;
+	size_t nkw; /* keywords the client was told of */
 	/* APPEND: literals streamed into the root's tmp/ */
 	char (*takes)[UNIQ_MAX];
 	size_t ntakes;
@@ -54,7 +55,9 @@ void oom(void) __attribute__((noreturn));
 void bye(const char *why) __attribute__((noreturn));
 void put_flags(unsigned f);
 int flag_bit(const struct imap_arg *a, unsigned *bit_r);
-int flag_list(const struct imap_arg *a, unsigned *flags_r);
+int flag_list(const struct imap_arg *a, struct mbox *mb, int create,
+    unsigned *flags_r);
+void flag_lists(void);
 int updates(int allow_expunge, int uid);
 ssize_t msg_index(size_t i);
 const char *mbox_arg(const struct imap_arg *a);

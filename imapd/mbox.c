@@ -22,6 +22,8 @@
 
 static int rootfd = -1;
 
+static void kw_read(struct mbox *mb);
+
 int
 mbox_root_open(const char *path)
 {
@@ -81,7 +83,10 @@ mbox_name_flags(const char *name)
 		case 'R': f |= F_ANSWERED; break;
 		case 'S': f |= F_SEEN; break;
 		case 'T': f |= F_DELETED; break;
-		default: break;
+		default:
+			if (*info >= 'a' && *info <= 'z')
+				f |= F_KW(*info - 'a');
+			break;
 		}
 	}
 	return f;
@@ -95,12 +100,16 @@ mbox_name_with_flags(const char *name, unsigned flags, char *out, size_t n)
 	char letters[64];
 	size_t nl = 0;
 
-	/* Keep letters we do not manage (P, keywords), in ASCII order. */
+	/* Keep letters we do not manage (P, others), in ASCII order. */
 	if (info != NULL)
-		for (p = info + 3; *p != '\0' && *p != ',' && nl < 40; p++)
+		for (p = info + 3; *p != '\0' && *p != ',' && nl < 30; p++)
 			if (strchr("DFRST", *p) == NULL &&
+			    !(*p >= 'a' && *p <= 'z') &&
 			    memchr(letters, *p, nl) == NULL)
 				letters[nl++] = *p;
+	for (o = 0; o < MBOX_KEYWORDS_MAX; o++)
+		if (flags & F_KW(o))
+			letters[nl++] = (char)('a' + o);
 	if (flags & F_DRAFT)
 		letters[nl++] = 'D';
 	if (flags & F_FLAGGED)
@@ -162,6 +171,8 @@ mbox_close(struct mbox *mb)
 	for (i = 0; i < mb->n; i++)
 		free(mb->m[i].name);
 	free(mb->m);
+	for (i = 0; i < MBOX_KEYWORDS_MAX; i++)
+		free(mb->kw[i]);
 	if (mb->dirfd >= 0)
 		close(mb->dirfd);
 	if (mb->curfd >= 0)
@@ -195,7 +206,113 @@ mbox_open(struct mbox *mb, const char *name)
 		errno = e;
 		return -1;
 	}
+	kw_read(mb);
 	return 0;
+}
+
+/* ---------------------------------------------------------------- keywords */
+
+#define MBOX_KEYWORDS "dovecot-keywords"
+
+/* (Re)reads the keyword names; a missing file is no keywords. */
+static void
+kw_read(struct mbox *mb)
+{
+	char buf[8192];
+	ssize_t r;
+	size_t i;
+	char *p, *nl;
+	int fd = openat(mb->dirfd, MBOX_KEYWORDS, O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW);
+
+	for (i = 0; i < MBOX_KEYWORDS_MAX; i++) {
+		free(mb->kw[i]);
+		mb->kw[i] = NULL;
+	}
+	if (fd < 0)
+		return;
+	r = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (r <= 0)
+		return;
+	buf[r] = '\0';
+	for (p = buf; *p != '\0'; p = nl + 1) {
+		uint64_t idx;
+		size_t used;
+		char *name;
+
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			break;
+		*nl = '\0';
+		if (num_u64_prefix(p, strlen(p), MBOX_KEYWORDS_MAX - 1, &idx,
+			&used) < 0 || p[used] != ' ' || p[used + 1] == '\0')
+			continue;
+		name = p + used + 1;
+		if (strpbrk(name, " ()\\\"%*{]") != NULL || mb->kw[idx] != NULL)
+			continue;
+		mb->kw[idx] = strdup(name);
+	}
+}
+
+static int
+kw_write(struct mbox *mb)
+{
+	struct str out = STR_INIT;
+	size_t i;
+	int r;
+
+	for (i = 0; i < MBOX_KEYWORDS_MAX; i++)
+		if (mb->kw[i] != NULL &&
+		    str_printf(&out, "%zu %s\n", i, mb->kw[i]) < 0) {
+			str_free(&out);
+			errno = ENOMEM;
+			return -1;
+		}
+	r = durable_replace(mb->dirfd, MBOX_KEYWORDS, MBOX_KEYWORDS ".tmp",
+	    out.s ? out.s : "", out.len, 0600);
+	str_free(&out);
+	return r;
+}
+
+static int lock_folder(struct mbox *mb);
+
+unsigned
+mbox_keyword(struct mbox *mb, const char *name, int create)
+{
+	size_t i;
+	int lk;
+	unsigned bit = 0;
+
+	for (i = 0; i < MBOX_KEYWORDS_MAX; i++)
+		if (mb->kw[i] != NULL && strcasecmp(mb->kw[i], name) == 0)
+			return F_KW(i);
+	if (!create)
+		return 0;
+	lk = lock_folder(mb);
+	if (lk < 0)
+		return 0;
+	kw_read(mb); /* another session may have added it */
+	for (i = 0; i < MBOX_KEYWORDS_MAX; i++)
+		if (mb->kw[i] != NULL && strcasecmp(mb->kw[i], name) == 0) {
+			bit = F_KW(i);
+			goto out;
+		}
+	for (i = 0; i < MBOX_KEYWORDS_MAX; i++) {
+		if (mb->kw[i] == NULL) {
+			mb->kw[i] = strdup(name);
+			if (mb->kw[i] != NULL && kw_write(mb) == 0)
+				bit = F_KW(i);
+			else {
+				free(mb->kw[i]);
+				mb->kw[i] = NULL;
+			}
+			break;
+		}
+	}
+out:
+	close(lk);
+	return bit;
 }
 
 /* ---------------------------------------------------------------- lock */
@@ -588,6 +705,7 @@ sync_locked(struct mbox *mb, int move, struct str *moved, struct list *l)
 
 	if (list_read(mb, l) < 0)
 		return -1;
+	kw_read(mb);
 	changed = l->damaged || l->missing;
 	mb->rebuilt = l->missing;
 	if (move && move_new(mb, moved) < 0)

@@ -43,6 +43,14 @@ enum {
 	F_DRAFT = 16,
 	F_RECENT = 32, /* session flag, never on disk */
 };
+/*
+ * Keywords: bit 6 + i of the flags is keyword i of the folder's
+ * dovecot-keywords file ("i name" lines, as Dovecot keeps them), shown
+ * as the letter 'a' + i in the file names, as Dovecot does.
+ */
+#define MBOX_KEYWORDS_MAX 26
+#define F_KW(i) (1u << (6 + (i)))
+#define F_SYSTEM 0x3fu
 
 struct msg {
 	uint32_t uid;
@@ -65,7 +73,15 @@ struct mbox {
 	/* cur/, new/ and the list as the last sync left them */
 	struct timespec seen[3];
 	int have_seen;
+	char *kw[MBOX_KEYWORDS_MAX]; /* keyword names; NULL: unused */
 };
+
+/*
+ * The flag bit of keyword name (compared without regard to case) in mb;
+ * with create, a new keyword is added to dovecot-keywords under the
+ * lock.  Returns the bit, or 0 (unknown, or no room left).
+ */
+unsigned mbox_keyword(struct mbox *mb, const char *name, int create);
 
 /* The Maildir root (opened once). */
 int mbox_root_open(const char *path);

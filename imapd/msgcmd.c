@@ -628,8 +628,12 @@ cmd_store(const struct imap_cmd *c, size_t first, int uid)
 		reply("%s BAD Unknown STORE item", c->tag);
 		return;
 	}
+	if (S.readonly) {
+		reply("%s NO [READ-ONLY] Mailbox is read-only", c->tag);
+		return;
+	}
 	for (i = first + 2; i < c->nargs; i++) {
-		if (flag_list(&c->args[i], &b) < 0 ||
+		if (flag_list(&c->args[i], &S.mb, mode >= 0, &b) < 0 ||
 		    (c->args[i].type == IMAP_ARG_LIST && c->nargs != first + 3)) {
 			reply("%s BAD Bad flag", c->tag);
 			return;
@@ -659,6 +663,15 @@ cmd_store(const struct imap_cmd *c, size_t first, int uid)
 			sidx[ns] = (size_t)j;
 			nf[ns++] = new;
 		}
+	}
+	{
+		/* A keyword new to the mailbox: the client learns of it. */
+		size_t k2, nk = 0;
+
+		for (k2 = 0; k2 < MBOX_KEYWORDS_MAX; k2++)
+			nk += S.mb.kw[k2] != NULL ? 1 : 0;
+		if (nk != S.nkw)
+			flag_lists();
 	}
 	if (ns > 0 && mbox_set_flags(&S.mb, sidx, nf, ns) < 0) {
 		free(sidx);
@@ -853,11 +866,16 @@ parse_key(const struct imap_arg *a, size_t n, size_t *i, unsigned depth,
 		return k;
 	}
 	if (imap_arg_atom_is(x, "KEYWORD") || imap_arg_atom_is(x, "UNKEYWORD")) {
+		unsigned bit;
+
 		if (*i >= n || a[*i].type != IMAP_ARG_ATOM)
 			goto bad;
-		(*i)++;
-		/* No keyword is ever kept: KEYWORD matches nothing. */
-		k->op = imap_arg_atom_is(x, "KEYWORD") ? K_FALSE : K_ALL;
+		bit = mbox_keyword(&S.mb, a[(*i)++].s, 0);
+		if (bit == 0) /* a keyword no message has */
+			k->op = imap_arg_atom_is(x, "KEYWORD") ? K_FALSE : K_ALL;
+		else
+			k->op = imap_arg_atom_is(x, "KEYWORD") ? K_FLAG : K_NOFLAG;
+		k->flag = bit;
 		return k;
 	}
 	if (imap_arg_atom_is(x, "LARGER") || imap_arg_atom_is(x, "SMALLER")) {
@@ -1217,8 +1235,14 @@ cmd_copy(const struct imap_cmd *c, size_t first, int uid, int move)
 
 		if (j < 0)
 			continue;
+		unsigned f = S.mb.m[j].flags & F_SYSTEM & ~(unsigned)F_RECENT;
+		size_t q;
+
+		for (q = 0; q < MBOX_KEYWORDS_MAX; q++)
+			if ((S.mb.m[j].flags & F_KW(q)) && S.mb.kw[q] != NULL)
+				f |= mbox_keyword(&dst, S.mb.kw[q], 1);
 		if (link_tmp((size_t)j, tmpname, sizeof tmpname) < 0 ||
-		    mbox_add(&dst, tmpname, S.mb.m[j].flags, 0, &nu) < 0) {
+		    mbox_add(&dst, tmpname, f, 0, &nu) < 0) {
 			log_warn("copy uid=%" PRIu32 " to %s: %s", S.v[idx[k]].uid,
 			    name, strerror(errno));
 			free(idx);
@@ -1431,28 +1455,33 @@ void
 cmd_append(const struct imap_cmd *c)
 {
 	const char *name = mbox_arg(c->nargs > 0 ? &c->args[0] : NULL);
+	const char *why = NULL;
 	unsigned flags = 0;
 	time_t date = 0;
 	size_t i = 1;
 	struct mbox mb;
-	uint32_t uid;
+	uint32_t uid, validity;
 
 	if (name == NULL || c->nargs < 2) {
 		reply("%s BAD APPEND wants a mailbox and a message", c->tag);
 		return;
 	}
+	if (mbox_open(&mb, name) < 0) {
+		reply("%s NO [TRYCREATE] No such mailbox", c->tag);
+		return;
+	}
 	if (c->args[i].type == IMAP_ARG_LIST) {
-		if (flag_list(&c->args[i], &flags) < 0) {
-			reply("%s BAD Bad flag", c->tag);
-			return;
+		if (flag_list(&c->args[i], &mb, 1, &flags) < 0) {
+			why = "BAD Bad flag";
+			goto out;
 		}
 		i++;
 	}
 	if (i < c->nargs && c->args[i].type == IMAP_ARG_QUOTED) {
 		if (imap_datetime_parse(c->args[i].s, c->args[i].len, &date) <
 		    0) {
-			reply("%s BAD Bad date-time", c->tag);
-			return;
+			why = "BAD Bad date-time";
+			goto out;
 		}
 		i++;
 	}
@@ -1460,38 +1489,34 @@ cmd_append(const struct imap_cmd *c)
 	    c->args[i].type != IMAP_ARG_LITERAL_TAKEN) {
 		if (i < c->nargs && c->args[i].type == IMAP_ARG_LITERAL &&
 		    i + 1 == c->nargs)
-			reply("%s NO Message too large", c->tag);
+			why = "NO Message too large";
 		else if (S.take_failed)
-			reply("%s NO [TOOBIG] Message too large", c->tag);
+			why = "NO [TOOBIG] Message too large";
 		else
-			reply("%s BAD APPEND wants one message", c->tag);
-		return;
+			why = "BAD APPEND wants one message";
+		goto out;
 	}
 	if (S.take_failed) {
-		reply("%s NO [SERVERBUG] Unable to store the message", c->tag);
-		return;
+		why = "NO [SERVERBUG] Unable to store the message";
+		goto out;
 	}
 	if (c->args[i].size == 0) {
-		reply("%s NO Empty message", c->tag);
-		return;
-	}
-	if (mbox_open(&mb, name) < 0) {
-		reply("%s NO [TRYCREATE] No such mailbox", c->tag);
-		return;
+		why = "NO Empty message";
+		goto out;
 	}
 	if (mbox_add(&mb, S.takes[0], flags, date, &uid) < 0) {
 		log_warn("append to %s: %s", name, strerror(errno));
-		mbox_close(&mb);
-		reply("%s NO [SERVERBUG] Unable to store the message", c->tag);
+		why = "NO [SERVERBUG] Unable to store the message";
+		goto out;
+	}
+out:
+	validity = mb.uidvalidity;
+	mbox_close(&mb);
+	if (why != NULL) {
+		reply("%s %s", c->tag, why);
 		return;
 	}
-	{
-		uint32_t validity = mb.uidvalidity;
-
-		mbox_close(&mb);
-		updates(1, 0);
-		reply("%s OK [APPENDUID %" PRIu32 " %" PRIu32 "] APPEND "
-		      "completed",
-		    c->tag, validity, uid);
-	}
+	updates(1, 0);
+	reply("%s OK [APPENDUID %" PRIu32 " %" PRIu32 "] APPEND completed",
+	    c->tag, validity, uid);
 }

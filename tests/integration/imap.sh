@@ -116,8 +116,8 @@ cat >"$T/want" <<'EOW'
 a OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR ID IDLE UIDPLUS MOVE UNSELECT NAMESPACE CHILDREN] Logged in
 * 3 EXISTS
 * 0 RECENT
-* FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
-* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft)] Flags permitted
+* FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Label1 Work)
+* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft $Label1 Work \*)] Flags permitted
 * OK [UNSEEN 1] First unseen
 * OK [UIDVALIDITY V] UIDs valid
 * OK [UIDNEXT 7] Predicted next UID

@@ -136,6 +136,15 @@ def session(md):
     # STORE, COPY, EXPUNGE
     data = ok(m.store("2:3", "+FLAGS", "(\\Flagged \\Deleted)"), "STORE")
     check(len(data) == 2 and b"\\Deleted" in data[0], "STORE %r" % data)
+    # keywords: kept in dovecot-keywords and as letters in the names
+    ok(m.store("1", "+FLAGS", "($Label1 Work)"), "STORE keywords")
+    data = ok(m.fetch("1", "(FLAGS)"), "FETCH keywords")
+    check(b"$Label1 Work" in data[0], "keywords %r" % data)
+    data = ok(m.search(None, "KEYWORD", "work"), "SEARCH KEYWORD")
+    check(data[0] == b"1", "SEARCH KEYWORD %r" % data)
+    with open(os.path.join(md, "dovecot-keywords")) as f:
+        check(f.read() == "0 $Label1\n1 Work\n", "dovecot-keywords")
+    check(any(re.search(r":2,\w*ab$", n) for _, n in files(md)), "keyword letters")
     ok(m.create("Archive.2026"), "CREATE")
     typ, data = m.create("Archive.2026")
     check(typ == "NO", "CREATE twice: %s %r" % (typ, data))
