@@ -28,6 +28,7 @@ static const char *const why_names[RW_NWHY] = {
 	[RW_UNKNOWN_SERVER] = "unknown-server",
 	[RW_BAD_GIADDR] = "giaddr-not-ours",
 	[RW_FOREIGN_82] = "foreign-option-82",
+	[RW_SPOOFED_GIADDR] = "spoofed-giaddr",
 };
 
 const char *
@@ -187,6 +188,14 @@ relay_request(const struct relay_cfg *c, const struct relay_if *ifc,
 		return drop(why_r, RW_HOPS);
 	has82 = dhcp_has(m, DHO_RELAY_AGENT);
 	set_giaddr = m->h.giaddr == 0;
+	if (!set_giaddr) {
+		size_t i;
+
+		/* No earlier relay uses our address: a forgery or a loop. */
+		for (i = 0; i < c->nifs; i++)
+			if (c->ifs[i].addr == m->h.giaddr)
+				return drop(why_r, RW_SPOOFED_GIADDR);
+	}
 	/*
 	 * Only the first relay, the one that sets giaddr, adds option 82:
 	 * replies go to giaddr, so no later relay would see it come back.

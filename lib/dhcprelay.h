@@ -10,7 +10,8 @@
  * came: option order, the file and sname fields, unknown options.  A
  * request that already carries option 82 while giaddr is zero comes from
  * an untrusted client: dropped, forwarded as it is, or its option 82
- * replaced, per the policy.  When option 82 would make the packet longer
+ * replaced, per the policy.  A request whose giaddr is already one of
+ * the relay's own addresses is dropped (RFC 3046 2.1: a spoofed giaddr).  When option 82 would make the packet longer
  * than the configured maximum the request is dropped (RW_NO_ROOM).
  *
  * Replies: a BOOTREPLY from a configured server whose giaddr is one of
@@ -79,6 +80,7 @@ enum relay_why {
 	RW_UNKNOWN_SERVER,
 	RW_BAD_GIADDR,    /* reply for none of our interfaces */
 	RW_FOREIGN_82,    /* reply with an option 82 that is not ours */
+	RW_SPOOFED_GIADDR, /* request with one of our addresses as giaddr */
 	RW_NWHY
 };
 

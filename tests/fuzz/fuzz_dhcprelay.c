@@ -94,6 +94,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (m.h.giaddr != 0 && m2.h.giaddr != m.h.giaddr)
 			abort();
+		if (m.h.giaddr == cfg.ifs[0].addr ||
+		    m.h.giaddr == cfg.ifs[1].addr)
+			abort();
 		alen = relay_agent_value(&cfg, ifc, agent, sizeof agent);
 		if (m.h.giaddr == 0 && cfg.add_agent && alen > 0 &&
 		    cfg.policy != RELAY_FORWARD) {

@@ -240,6 +240,15 @@ test_request_giaddr_set(void **state)
 	assert_int_equal(len, sizeof client82);
 	assert_memory_equal(v, client82, len);
 	assert_int_equal(count82(out, (size_t)o, NULL), 1);
+	/* giaddr is one of the relay's own addresses: spoofed (RFC 3046). */
+	n = make(BOOTREQUEST, DHCPDISCOVER, 1, IF2_ADDR, NULL, 0);
+	assert_int_equal(relay_request(&cfg, &cfg.ifs[0], in, n, out,
+			     sizeof out, &msg, &why, NULL), -1);
+	assert_int_equal(why, RW_SPOOFED_GIADDR);
+	n = make(BOOTREQUEST, DHCPDISCOVER, 1, IF_ADDR, NULL, 0);
+	assert_int_equal(relay_request(&cfg, &cfg.ifs[0], in, n, out,
+			     sizeof out, &msg, &why, NULL), -1);
+	assert_int_equal(why, RW_SPOOFED_GIADDR);
 }
 
 static void
