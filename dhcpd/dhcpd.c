@@ -104,6 +104,11 @@ struct state {
 	pthread_cond_t cv;
 	uint64_t want, synced;
 	int busy, stop, sync_failed;
+	/* The reload thread: reads dhcpd.conf (resolving its host names)
+	 * beside the loop; guarded by mu. */
+	pthread_t rthr;
+	int reloading, reload_done, reload_again;
+	struct dhcpconf *reload_conf; /* the new one, NULL if it was bad */
 	/* Scratch space kept off the stack. */
 	struct dhcp_msg msg;
 	struct dhcpsrv_result res;
@@ -764,25 +769,76 @@ load_cb(void *ctx, const struct lease_rec *r)
 	dhcpsrv_load(ctx, r, now_s());
 }
 
+/*
+ * SIGHUP: the configuration is read (and its host names resolved,
+ * which may take the resolver's time) by a thread, so the packet loop
+ * goes on meanwhile; the loop then builds the new engine from the lease
+ * files (reload_finish).
+ */
+static void *
+reload_reader(void *arg)
+{
+	struct state *s = arg;
+	struct dhcpconf *nc = calloc(1, sizeof *nc);
+	uint64_t one = 1;
+
+	if (nc != NULL && load_conf(s->cfg->conf_path, nc) != 0) {
+		free(nc);
+		nc = NULL;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->reload_conf = nc;
+	s->reload_done = 1;
+	pthread_mutex_unlock(&s->mu);
+	if (write(s->evfd, &one, sizeof one) < 0) {
+		/* The loop also looks at reload_done on its next turn. */
+	}
+	return NULL;
+}
+
 static void
-reload(struct state *s)
+reload_start(struct state *s)
+{
+	if (s->reloading) {
+		s->reload_again = 1; /* the file may have changed since */
+		return;
+	}
+	log_info("SIGHUP: reloading %s", s->cfg->conf_path);
+	s->reloading = 1;
+	s->reload_done = 0;
+	if (pthread_create(&s->rthr, NULL, reload_reader, s) != 0) {
+		s->reloading = 0;
+		log_error("unable to start the reload: keeping the old "
+			  "configuration");
+	}
+}
+
+static void
+reload_finish(struct state *s)
 {
 	struct dhcpconf *nc;
 	struct dhcpsrv *ns;
 	struct lease_stats st;
+	int done;
 
-	log_info("SIGHUP: reloading %s", s->cfg->conf_path);
-	if ((nc = calloc(1, sizeof *nc)) == NULL ||
-	    load_conf(s->cfg->conf_path, nc) != 0) {
-		free(nc);
-		log_error("keeping the old configuration");
+	pthread_mutex_lock(&s->mu);
+	done = s->reload_done;
+	nc = s->reload_conf;
+	pthread_mutex_unlock(&s->mu);
+	if (!s->reloading || !done)
 		return;
+	pthread_join(s->rthr, NULL);
+	s->reloading = 0;
+	s->reload_conf = NULL;
+	if (nc == NULL) {
+		log_error("keeping the old configuration");
+		goto again;
 	}
 	if ((ns = dhcpsrv_new(nc)) == NULL) {
 		log_error("out of memory: keeping the old configuration");
 		dhcpconf_free(nc);
 		free(nc);
-		return;
+		goto again;
 	}
 	/* Every lease is in the files: write what is buffered, read back. */
 	kick_commit(s);
@@ -792,9 +848,12 @@ reload(struct state *s)
 		dhcpsrv_free(&ns);
 		dhcpconf_free(nc);
 		free(nc);
-		return;
+		goto again;
 	}
 	dhcpsrv_loaded(ns, now_s());
+	/* Ping checks in flight end as usual: their outcome and their
+	 * requests go to the new engine (an answer abandons the address
+	 * there too). */
 	dhcpsrv_free(&s->srv);
 	dhcpconf_free(s->conf);
 	free(s->conf);
@@ -802,6 +861,11 @@ reload(struct state *s)
 	s->srv = ns;
 	log_info("reloaded: %zu subnets, %zu hosts, %zu lease records",
 	    s->conf->nsubnets, s->conf->nhosts, st.records);
+again:
+	if (s->reload_again) {
+		s->reload_again = 0;
+		reload_start(s);
+	}
 }
 
 static void
@@ -847,7 +911,7 @@ handle_signals(struct state *s)
 	while (read(s->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
-			reload(s);
+			reload_start(s);
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -1045,10 +1109,18 @@ main(int argc, char **argv)
 			else if (pfd[i].fd == s->sigfd && handle_signals(s))
 				goto out;
 		}
+		reload_finish(s);
 		maybe_compact(s);
 	}
 out:
 	log_info("terminating");
+	if (s->reloading) {
+		pthread_join(s->rthr, NULL);
+		if (s->reload_conf != NULL) {
+			dhcpconf_free(s->reload_conf);
+			free(s->reload_conf);
+		}
+	}
 	wait_synced(s);
 	send_held(s);
 	pthread_mutex_lock(&s->mu);

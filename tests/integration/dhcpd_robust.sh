@@ -115,6 +115,26 @@ ip=$(udhcp 02:42:00:00:01:01)
 [ "$ip" = 10.0.42.11 ] || fail "lease lost over the reload: $ip"
 [ "$(envget "$T/u.env" domain)" = new.example ] || fail "new option not served"
 
+say "SIGHUP: clients are served while the configuration is being read"
+# dhcpd.conf becomes a FIFO: the reader waits in open() until we write.
+mv "$T/dhcpd.conf" "$T/dhcpd.conf.real"
+mkfifo "$T/dhcpd.conf"
+kill -HUP "$DHCPD_PID"
+sleep 0.3
+ip=$(udhcp 02:42:00:00:01:01)
+[ "$ip" = 10.0.42.11 ] || fail "not served during the reload: $ip"
+timeout 10 sh -c ': >"$1"' sh "$T/dhcpd.conf" || fail "the reload never opened the file"
+for _ in $(seq 50); do
+	dlog | grep -q 'not a regular file' && break
+	sleep 0.1
+done
+dlog | grep -q "error: $T/dhcpd.conf: not a regular file" || fail "FIFO not refused: $(dlog | tail -3)"
+dlog | tail -1 | grep -q 'keeping the old configuration' || fail "after the FIFO: $(dlog | tail -3)"
+rm "$T/dhcpd.conf"
+mv "$T/dhcpd.conf.real" "$T/dhcpd.conf"
+ip=$(udhcp 02:42:00:00:01:01)
+[ "$(envget "$T/u.env" domain)" = new.example ] || fail "configuration lost after a refused reload"
+
 say "SIGKILL in the middle of a stream: every ACKed lease survives"
 stop_dhcpd
 rm -rf "$LEASES"
