@@ -425,6 +425,112 @@ keep_validity(struct mbox *mb, uint32_t v)
 	close(fd);
 }
 
+/*
+ * A Maildir that Dovecot kept: its dovecot-uidlist (version 3, "3 V<uid
+ * validity> N<next uid> ..." then "<uid> [fields] :<base name>" lines,
+ * or version 1, "1 <validity> <next>" then "<uid> <name>") gives the
+ * UIDs, so clients keep their caches.  0 when imported (l->damaged is
+ * set so that our own list gets written), -1 when there is none.
+ */
+static int
+dovecot_import(struct mbox *mb, struct list *l)
+{
+	struct str buf = STR_INIT;
+	char chunk[65536], *p, *nl;
+	ssize_t r;
+	uint64_t v, maxuid = 0;
+	size_t used, line = 0;
+	int fd = openat(mb->dirfd, "dovecot-uidlist", O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW), version = 0;
+
+	if (fd < 0)
+		return -1;
+	while ((r = read(fd, chunk, sizeof chunk)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || str_append(&buf, chunk, (size_t)r) < 0) {
+			close(fd);
+			str_free(&buf);
+			return -1;
+		}
+	}
+	close(fd);
+	if (buf.len == 0) {
+		str_free(&buf);
+		return -1;
+	}
+	for (p = buf.s; p < buf.s + buf.len; p = nl + 1, line++) {
+		char *name = NULL;
+
+		nl = memchr(p, '\n', (size_t)(buf.s + buf.len - p));
+		if (nl == NULL)
+			nl = buf.s + buf.len;
+		*nl = '\0';
+		if (line == 0) {
+			char *f = p;
+
+			if (strncmp(p, "3 ", 2) == 0) {
+				version = 3;
+				for (f = strtok(p + 2, " "); f; f = strtok(NULL, " ")) {
+					if (f[0] == 'V' && num_u64z(f + 1, UINT32_MAX,
+						&v) == 0)
+						l->uidvalidity = (uint32_t)v;
+					else if (f[0] == 'N' && num_u64z(f + 1,
+						UINT32_MAX, &v) == 0)
+						l->uidnext = (uint32_t)v;
+				}
+			} else if (strncmp(p, "1 ", 2) == 0) {
+				uint64_t a, b;
+
+				version = 1;
+				if (sscanf(p + 2, "%" SCNu64 " %" SCNu64, &a, &b) == 2 &&
+				    a <= UINT32_MAX && b <= UINT32_MAX) {
+					l->uidvalidity = (uint32_t)a;
+					l->uidnext = (uint32_t)b;
+				}
+			}
+			if (version == 0 || l->uidvalidity == 0) {
+				str_free(&buf);
+				list_free(l);
+				memset(l, 0, sizeof *l);
+				return -1;
+			}
+			continue;
+		}
+		if (num_u64_prefix(p, strlen(p), UINT32_MAX - 1, &v, &used) < 0 ||
+		    v == 0 || v <= maxuid || p[used] != ' ')
+			continue;
+		if (version == 3) {
+			name = strstr(p + used, " :");
+			name = name ? name + 2 : NULL;
+		} else {
+			name = p + used + 1;
+		}
+		if (name == NULL || !valid_name(name, strlen(name)))
+			continue;
+		{
+			struct msg m;
+
+			memset(&m, 0, sizeof m);
+			m.uid = (uint32_t)v;
+			m.modseq = 1;
+			m.name = strdup(name);
+			if (m.name == NULL || list_add(l, &m) < 0) {
+				free(m.name);
+				str_free(&buf);
+				return -1;
+			}
+			maxuid = v;
+		}
+	}
+	str_free(&buf);
+	if (l->uidnext <= maxuid)
+		l->uidnext = (uint32_t)maxuid + 1;
+	l->highest = 1;
+	l->damaged = 1; /* write our own list */
+	return 0;
+}
+
 /* Reads the list file; a missing or damaged one is noted in l. */
 static int
 list_read(struct mbox *mb, struct list *l)
@@ -441,6 +547,8 @@ list_read(struct mbox *mb, struct list *l)
 	if (fd < 0) {
 		if (errno != ENOENT)
 			return -1;
+		if (dovecot_import(mb, l) == 0)
+			return 0;
 		l->missing = 1;
 	} else {
 		while ((r = read(fd, chunk, sizeof chunk)) != 0) {
