@@ -35,7 +35,7 @@ done
 [ -s "$MD/dovecot-uidlist" ] || skip "dovecot-lda wrote no dovecot-uidlist"
 # Distinct numbers, so that nothing but reading the file can get them
 # right: UIDVALIDITY 4242 and UIDs 7, 8, 9 (Dovecot's format kept).
-sed -i -e '1s/ V[0-9]* / V4242 /' -e 's/^1 /7 /' -e 's/^2 /8 /' -e 's/^3 /9 /' "$MD/dovecot-uidlist"
+sed -i -e '1s/ V[0-9]* / V4242 /' -e '2,$s/^1 /7 /' -e '2,$s/^2 /8 /' -e '2,$s/^3 /9 /' "$MD/dovecot-uidlist"
 V=4242
 say "Dovecot's UIDVALIDITY $V and UIDs are kept"
 printf 'a SELECT INBOX\r\nb UID FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])\r\nc UID STORE 8 +FLAGS (\\Seen \\Answered $Label1)\r\nz LOGOUT\r\n' |
