@@ -53,7 +53,14 @@ enum rc { RC_OK = 0, RC_REFUSED = 3, RC_USAGE = 100 };
 struct session S;
 
 static const char CAPS[] = "IMAP4rev1 LITERAL+ SASL-IR ID IDLE UIDPLUS MOVE "
-			   "UNSELECT NAMESPACE CHILDREN";
+			   "UNSELECT NAMESPACE CHILDREN SPECIAL-USE ENABLE";
+
+/* RFC 6154 folders, made at the first login that finds them missing. */
+static const struct {
+	const char *name, *use;
+} special[] = { { "Drafts", "\\Drafts" }, { "Sent", "\\Sent" },
+	{ "Trash", "\\Trash" }, { "Junk", "\\Junk" },
+	{ "Archive", "\\Archive" } };
 
 /* IDLE looks at the mailbox at least this often, inotify or not (NFS). */
 #define IDLE_POLL_MS 30000
@@ -693,8 +700,15 @@ in_list(const char *names, size_t n, const char *name)
 static void
 list_one(const char *cmd, const char *attrs, const char *name)
 {
+	const char *use = "";
+	size_t i;
+
+	for (i = 0; i < sizeof special / sizeof special[0]; i++)
+		if (strcmp(name, special[i].name) == 0)
+			use = special[i].use;
 	str_clear(&S.out);
-	if (str_printf(&S.out, "* %s (%s) \".\" ", cmd, attrs) < 0 ||
+	if (str_printf(&S.out, "* %s (%s%s%s) \".\" ", cmd, attrs,
+		*use ? " " : "", use) < 0 ||
 	    imap_put_astring(&S.out, name, strlen(name)) < 0 ||
 	    str_append(&S.out, "\r\n", 2) < 0)
 		oom();
@@ -934,6 +948,42 @@ cmd_idle(const struct imap_cmd *c)
 	reply("%s OK IDLE terminated", c->tag);
 }
 
+/* ENABLE (RFC 5161): nothing here needs enabling yet. */
+static void
+cmd_enable(const struct imap_cmd *c)
+{
+	size_t i;
+
+	if (c->nargs == 0) {
+		reply("%s BAD ENABLE wants capabilities", c->tag);
+		return;
+	}
+	for (i = 0; i < c->nargs; i++)
+		if (c->args[i].type != IMAP_ARG_ATOM) {
+			reply("%s BAD ENABLE wants capability names", c->tag);
+			return;
+		}
+	reply("* ENABLED");
+	reply("%s OK ENABLE completed", c->tag);
+}
+
+static void
+special_folders(void)
+{
+	size_t i;
+	const char *why;
+
+	for (i = 0; i < sizeof special / sizeof special[0]; i++) {
+		if (mbox_exists(special[i].name))
+			continue;
+		if (mbox_create(special[i].name, &why) < 0) {
+			log_warn("unable to create %s: %s", special[i].name, why);
+			continue;
+		}
+		(void)mbox_subscribe(special[i].name, 1);
+	}
+}
+
 /* ---------------------------------------------------------------- loop */
 
 /* Reads one command into S.rd (APPEND literals go to files). */
@@ -1029,6 +1079,8 @@ run(const char *tag)
 			flush();
 			log_info("end user=%s reason=logout", S.user);
 			exit(RC_OK);
+		} else if (name_is(c, "ENABLE")) {
+			cmd_enable(c);
 		} else if (name_is(c, "IDLE")) {
 			cmd_idle(c);
 		} else if (name_is(c, "ID")) {
@@ -1177,6 +1229,7 @@ main(int argc, char **argv)
 		linger();
 		exit(RC_REFUSED);
 	}
+	special_folders();
 	log_info("start user=%s", S.user);
 	run(tag);
 	return RC_OK;

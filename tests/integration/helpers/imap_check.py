@@ -96,7 +96,8 @@ def session(md):
     m = connect()
     login(m)
     caps = ok(m.capability(), "CAPABILITY")[0].decode().upper().split()
-    for c in ("IMAP4REV1", "UIDPLUS", "MOVE", "UNSELECT", "NAMESPACE"):
+    for c in ("IMAP4REV1", "UIDPLUS", "MOVE", "UNSELECT", "NAMESPACE", "IDLE",
+              "SPECIAL-USE", "ENABLE"):
         check(c in caps, "capability %s missing: %r" % (c, caps))
     before = files(md)
     n = len(before)
@@ -145,42 +146,47 @@ def session(md):
     with open(os.path.join(md, "dovecot-keywords")) as f:
         check(f.read() == "0 $Label1\n1 Work\n", "dovecot-keywords")
     check(any(re.search(r":2,\w*ab$", n) for _, n in files(md)), "keyword letters")
-    ok(m.create("Archive.2026"), "CREATE")
-    typ, data = m.create("Archive.2026")
+    ok(m.create("Projects.2026"), "CREATE")
+    typ, data = m.create("Projects.2026")
     check(typ == "NO", "CREATE twice: %s %r" % (typ, data))
-    data = ok(m.copy("2:3", "Archive.2026"), "COPY")
+    data = ok(m.copy("2:3", "Projects.2026"), "COPY")
     check(b"[COPYUID " in data[0], "COPY %r" % data)
     typ, data = m.copy("1", "Nowhere")
     check(typ == "NO" and b"TRYCREATE" in data[0], "COPY to nowhere %r" % data)
     data = ok(m.expunge(), "EXPUNGE")
     check(data == [b"3", b"2"], "EXPUNGE responses %r" % data)
     check(len(files(md)) == n - 2, "files after EXPUNGE")
-    check(len(files(md, ".Archive.2026")) == 2, "files in Archive.2026")
+    check(len(files(md, ".Projects.2026")) == 2, "files in Projects.2026")
     # MOVE (RFC 6851) of the first message, by UID
-    typ, data = m._simple_command("UID", "MOVE", str(uids[0]), "Archive.2026")
+    typ, data = m._simple_command("UID", "MOVE", str(uids[0]), "Projects.2026")
     check(typ == "OK", "UID MOVE %s %r" % (typ, data))
     check(len(files(md)) == n - 3, "files after MOVE")
     # APPEND with flags and a date, then STATUS
     msg = b"From: a@b.test\r\nSubject: appended\r\n\r\nhello\r\n"
-    data = ok(m.append("Archive.2026", "(\\Seen)", '"01-Jan-2026 10:00:00 +0000"', msg),
+    data = ok(m.append("Projects.2026", "(\\Seen)", '"01-Jan-2026 10:00:00 +0000"', msg),
               "APPEND")
     check(b"[APPENDUID " in data[0], "APPEND %r" % data)
-    data = ok(m.status("Archive.2026", "(MESSAGES UNSEEN UIDNEXT)"), "STATUS")
+    data = ok(m.status("Projects.2026", "(MESSAGES UNSEEN UIDNEXT)"), "STATUS")
     check(b"MESSAGES 4" in data[0] and b"UNSEEN 2" in data[0] and b"UIDNEXT 5" in data[0],
           "STATUS %r" % data)
     # LIST and LSUB
     data = ok(m.list('""', "*"), "LIST")
     names = [d.decode() for d in data]
     check(any(x.endswith('"." INBOX') for x in names), "LIST %r" % names)
-    check(any(x.endswith(" Archive.2026") for x in names), "LIST %r" % names)
+    check(any(x.endswith(" Projects.2026") for x in names), "LIST %r" % names)
     data = ok(m.list('""', "%"), "LIST %")
-    check(any("\\Noselect" in d.decode() and d.decode().endswith(" Archive") for d in data),
+    check(any("\\Noselect" in d.decode() and d.decode().endswith(" Projects") for d in data),
           "LIST %% %r" % data)
-    ok(m.subscribe("Archive.2026"), "SUBSCRIBE")
+    # SPECIAL-USE folders made at the first login, subscribed
+    for name, use in (("Sent", "\\Sent"), ("Drafts", "\\Drafts"), ("Trash", "\\Trash"),
+                      ("Junk", "\\Junk"), ("Archive", "\\Archive")):
+        check(any(use in d.decode() and d.decode().endswith(" " + name) for d in data),
+              "no %s %s in %r" % (use, name, data))
+    ok(m.subscribe("Projects.2026"), "SUBSCRIBE")
     data = ok(m.lsub('""', "*"), "LSUB")
-    check(len(data) == 1 and data[0].endswith(b"Archive.2026"), "LSUB %r" % data)
+    check(len(data) == 6 and any(d.endswith(b" Projects.2026") for d in data), "LSUB %r" % data)
     # RENAME and DELETE, and INBOX cannot be deleted
-    ok(m.rename("Archive.2026", "Old"), "RENAME")
+    ok(m.rename("Projects.2026", "Old"), "RENAME")
     check(os.path.isdir(os.path.join(md, ".Old", "cur")), "RENAME on disk")
     typ, _ = m.delete("INBOX")
     check(typ == "NO", "DELETE INBOX allowed")
