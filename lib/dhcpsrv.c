@@ -158,20 +158,28 @@ host_of(const struct dhcpsrv *s, uint8_t htype, const uint8_t *hw, size_t hlen)
 
 /* ------------------------------------------------------------ pools */
 
+/* Grows the heap's room by a quarter (no more: it is most of a busy
+ * pool's memory after the slots); 0, or -1 (out of memory). */
+static int
+heap_grow(struct pool *p)
+{
+	size_t cap = p->hcap ? p->hcap + p->hcap / 4 : 64;
+	struct hent *q;
+
+	if ((q = realloc(p->heap, cap * sizeof *q)) == NULL)
+		return -1;
+	p->heap = q;
+	p->hcap = cap;
+	return 0;
+}
+
 static void
 heap_push(struct pool *p, uint32_t end, uint32_t slot)
 {
 	size_t i;
-	struct hent *q;
 
-	if (p->hn == p->hcap) {
-		size_t cap = p->hcap ? p->hcap * 2 : 64;
-
-		if ((q = realloc(p->heap, cap * sizeof *q)) == NULL)
-			return; /* the lease then expires only by reuse */
-		p->heap = q;
-		p->hcap = cap;
-	}
+	if (p->hn == p->hcap && heap_grow(p) != 0)
+		return; /* the lease then expires only by reuse */
 	i = p->hn++;
 	while (i > 0 && p->heap[(i - 1) / 2].end > end) {
 		p->heap[i] = p->heap[(i - 1) / 2];
@@ -243,19 +251,30 @@ set_end(struct dhcpsrv *s, uint32_t i, int64_t end)
 	if (sl->state != S_FREE) {
 		struct pool *p = &s->pools[sl->pool];
 
-		/* Stale entries are skipped; rebuild when they pile up. */
-		if (p->hn > 2 * (size_t)p->count + 64) {
+		/*
+		 * A lease whose end changes leaves a stale entry behind
+		 * (skipped when it surfaces).  When the heap is full, drop
+		 * the stale ones before growing it: it then stays near the
+		 * number of leases instead of twice the pool.  A rebuild
+		 * leaves at least a fifth of it free, so the cost per push
+		 * is amortised O(1).
+		 */
+		if (p->hn == p->hcap && p->hn >= 64) {
 			size_t k, n = 0;
 
 			for (k = 0; k < p->hn; k++)
 				if (heap_valid(s, &p->heap[k]))
 					p->heap[n++] = p->heap[k];
-			p->hn = 0;
-			for (k = 0; k < n; k++) {
-				struct hent e = p->heap[k];
+			if (n < p->hn) {
+				p->hn = 0;
+				for (k = 0; k < n; k++) {
+					struct hent e = p->heap[k];
 
-				heap_push(p, e.end, e.slot);
+					heap_push(p, e.end, e.slot);
+				}
 			}
+			if (p->hn > p->hcap / 4 * 3)
+				heap_grow(p);
 		}
 		heap_push(p, sl->end, i);
 	}
@@ -395,7 +414,8 @@ dhcpsrv_new(const struct dhcpconf *conf)
 			}
 		}
 	}
-	for (nb = 1024; nb < total; nb *= 2)
+	/* Chains of two on average when every address is leased. */
+	for (nb = 1024; nb < total / 2; nb *= 2)
 		;
 	s->nbuckets = nb;
 	if ((s->buckets = malloc(nb * sizeof *s->buckets)) == NULL)
@@ -489,6 +509,23 @@ dhcpsrv_loaded(struct dhcpsrv *s, int64_t now)
 			    !!(sl->flags & F_SEEN) == pass)
 				enqueue_free(s, (uint32_t)i);
 		}
+	/* Each heap gets its room at once (its leases and a quarter),
+	 * rather than through a string of reallocations. */
+	for (i = 0; i < s->nslots; i++)
+		if (s->slots[i].state != S_FREE)
+			s->pools[s->slots[i].pool].hn++;
+	for (i = 0; i < s->conf->nsubnets; i++) {
+		struct pool *p = &s->pools[i];
+		size_t want = p->hn + p->hn / 4 + 64;
+		struct hent *q;
+
+		p->hn = 0;
+		if (want > p->hcap &&
+		    (q = realloc(p->heap, want * sizeof *q)) != NULL) {
+			p->heap = q;
+			p->hcap = want;
+		}
+	}
 	for (i = 0; i < s->nslots; i++)
 		if (s->slots[i].state != S_FREE)
 			heap_push(&s->pools[s->slots[i].pool], s->slots[i].end,

@@ -263,6 +263,52 @@ test_ranges(void **state)
 	}
 }
 
+/*
+ * Renewals leave stale expiry entries behind, which are dropped when
+ * the heap fills: after thousands of them the lease that really ended
+ * first is still the one a newcomer gets from a full pool.
+ */
+static void
+test_renewal_churn(void **state)
+{
+	struct client c[100], n;
+	uint32_t ip[100];
+	unsigned i, k;
+
+	(void)state;
+	start("ping-check false; default-lease-time 600;\n"
+	      "subnet 10.0.42.0 netmask 255.255.255.0 {\n"
+	      "  range 10.0.42.10 10.0.42.109;\n"
+	      "}\n");
+	for (i = 0; i < 100; i++) {
+		memset(&c[i], 0, sizeof c[i]);
+		c[i].mac[0] = 2;
+		c[i].mac[5] = (uint8_t)i;
+		c[i].xid = i + 1;
+		ip[i] = do_dora(&c[i], SERVER);
+		assert_true(ip[i] != 0);
+	}
+	/* Every client but 37 renews 60 times (RENEWING, ciaddr). */
+	for (k = 1; k <= 60; k++)
+		for (i = 0; i < 100; i++) {
+			if (i == 37)
+				continue;
+			mkreq(&c[i], DHCPREQUEST, ip[i], 0, 0, 0, 0);
+			handle(SERVER, 0, NOW + 5 * k);
+			assert_int_equal(res.act, DHCPSRV_COMMIT);
+		}
+	memset(&n, 0, sizeof n);
+	n.mac[0] = 2;
+	n.mac[4] = 1;
+	n.xid = 999;
+	mkreq(&n, DHCPDISCOVER, 0, 0, 0, 0, 0);
+	handle(SERVER, 0, NOW + 599);
+	assert_int_equal(res.act, DHCPSRV_DROP); /* nothing has ended yet */
+	handle(SERVER, 0, NOW + 601);
+	assert_int_equal(res.act, DHCPSRV_SEND);
+	assert_true(res.out.h.yiaddr == ip[37]);
+}
+
 static const char lab_conf[] =
     "ping-check false;\n"
     "default-lease-time 600; max-lease-time 900;\n"
@@ -556,6 +602,7 @@ main(void)
 		cmocka_unit_test_teardown(test_seed_offer, stop),
 		cmocka_unit_test_teardown(test_ping_timeout, stop),
 		cmocka_unit_test_teardown(test_ranges, stop),
+		cmocka_unit_test_teardown(test_renewal_churn, stop),
 		cmocka_unit_test_teardown(test_states, stop),
 		cmocka_unit_test_teardown(test_exhaustion, stop),
 		cmocka_unit_test_teardown(test_reservation_and_relay, stop),
