@@ -1608,28 +1608,6 @@ mime_envelope(const struct mime_msg *m, size_t part, struct str *out)
 
 /* ----------------------------------------------------------- sections */
 
-/* Body part n of an entity (a message): RFC 3501's numbering. */
-static size_t
-sub_entity(const struct mime_msg *m, size_t e, unsigned long n)
-{
-	size_t c;
-
-	if (m->parts[e].kind != MIME_MULTIPART)
-		return n == 1 ? e : MIME_NONE;
-	for (c = m->parts[e].child; c != MIME_NONE && n > 1; n--)
-		c = m->parts[c].next;
-	return c;
-}
-
-/* Part n inside part p. */
-static size_t
-sub_part(const struct mime_msg *m, size_t p, unsigned long n)
-{
-	if (m->parts[p].kind == MIME_MESSAGE)
-		return sub_entity(m, m->parts[p].child, n);
-	return sub_entity(m, p, n);
-}
-
 static void
 range_hdr(const struct mime_msg *m, size_t p, struct mime_range *r)
 {
@@ -1656,6 +1634,7 @@ mime_section(const struct mime_msg *m, const char *sec, size_t len,
 	const char *kw;
 	size_t kwl;
 	unsigned long n;
+	int more;
 
 	memset(r, 0, sizeof *r);
 	r->part = MIME_NONE;
@@ -1679,8 +1658,22 @@ mime_section(const struct mime_msg *m, const char *sec, size_t len,
 			}
 			i++;
 		}
-		if (p != MIME_NONE)
-			p = nnum == 0 ? sub_entity(m, 0, n) : sub_part(m, p, n);
+		more = i + 1 < len && sec[i] == '.' && sec[i + 1] >= '0' &&
+		    sec[i + 1] <= '9';
+		/*
+		 * As Dovecot walks: a multipart's n-th child; 1 in anything
+		 * else is the part itself, and only a message/rfc822 part
+		 * may be followed by more numbers, which go inside it.
+		 */
+		if (p != MIME_NONE && m->parts[p].kind == MIME_MULTIPART) {
+			for (p = m->parts[p].child; p != MIME_NONE && n > 1; n--)
+				p = m->parts[p].next;
+		} else if (p != MIME_NONE && (n != 1 ||
+			       (more && m->parts[p].kind != MIME_MESSAGE))) {
+			p = MIME_NONE;
+		}
+		if (p != MIME_NONE && more && m->parts[p].kind == MIME_MESSAGE)
+			p = m->parts[p].child;
 		nnum++;
 		if (i == len)
 			break;

@@ -199,9 +199,12 @@ struct mime_range {
  * "1.2.MIME", "3.HEADER", "3.TEXT"... (keywords in any case).
  * "n.HEADER", "n.TEXT" and "n.HEADER.FIELDS" are the header and body of
  * the message in message/rfc822 part n; on another kind of part they are
- * empty.  Part 1 of a part that is not a multipart is the part itself,
- * as RFC 3501 says for a single-part message and Dovecot does at every
- * level.  A part that does not exist gives an empty range (off 0, len 0,
+ * empty.  Numbers are walked as Dovecot does: in a multipart, n is its
+ * n-th child; in any other part only 1 is valid and is the part itself
+ * (so "1" is the body of a single-part message), and only a
+ * message/rfc822 part may be followed by more numbers, which number the
+ * parts of the message inside it.  A part that does not exist gives an
+ * empty range (off 0, len 0,
  * part MIME_NONE), which the caller sends as "", as Dovecot does.  For
  * HEADER.FIELDS the range is the header section to pick fields from.
  * Returns 0, or -1 with errno EINVAL when the spec is bad (part number 0
