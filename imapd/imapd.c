@@ -35,6 +35,7 @@
 #include "imapparse.h"
 #include "io.h"
 #include "log.h"
+#include "maildir.h"
 #include "mbox.h"
 #include "num.h"
 #include "rfc2047.h"
@@ -53,7 +54,8 @@ enum rc { RC_OK = 0, RC_REFUSED = 3, RC_USAGE = 100 };
 struct session S;
 
 static const char CAPS[] = "IMAP4rev1 LITERAL+ SASL-IR ID IDLE UIDPLUS MOVE "
-			   "UNSELECT NAMESPACE CHILDREN SPECIAL-USE ENABLE";
+			   "UNSELECT NAMESPACE CHILDREN SPECIAL-USE ENABLE QUOTA "
+			   "QUOTA=RES-STORAGE QUOTA=RES-MESSAGE";
 
 /* RFC 6154 folders, made at the first login that finds them missing. */
 static const struct {
@@ -808,6 +810,7 @@ cmd_close(const struct imap_cmd *c, int expunge)
 		if (k > 0 && mbox_expunge(&S.mb, idx, k) < 0)
 			log_warn("expunge in %s: %s", S.mb.name,
 			    strerror(errno));
+		quota_release(&S.mb);
 		free(idx);
 	}
 	deselect();
@@ -838,10 +841,12 @@ do_expunge(const struct imap_cmd *c, const struct imap_seqset *uids)
 		idx[k++] = (size_t)j;
 	}
 	if (k > 0 && mbox_expunge(&S.mb, idx, k) < 0) {
+		quota_release(&S.mb);
 		free(idx);
 		reply("%s NO [SERVERBUG] %s", c->tag, strerror(errno));
 		return;
 	}
+	quota_release(&S.mb);
 	free(idx);
 	updates(1, uids != NULL);
 	reply("%s OK %sEXPUNGE completed", c->tag, uids ? "UID " : "");
@@ -946,6 +951,136 @@ cmd_idle(const struct imap_cmd *c)
 		close(in);
 	str_free(&line);
 	reply("%s OK IDLE terminated", c->tag);
+}
+
+/* ---------------------------------------------------------------- quota */
+
+/*
+ * The Maildir++ quota of the whole Maildir (maildirsize): 1 with *q, 0
+ * when there is none, -1 on error.  One quota root, "".
+ */
+int
+quota_get(struct maildir_quota *q)
+{
+	struct maildir md;
+	int r;
+
+	if (maildir_open(&md, S.path, NULL, 0) < 0)
+		return -1;
+	r = maildir_quota_get(&md, NULL, q);
+	maildir_close(&md);
+	return r;
+}
+
+/* Would count more messages of bytes in all go over the quota? */
+int
+quota_over(uint64_t bytes, uint64_t count)
+{
+	struct maildir_quota q;
+
+	if (quota_get(&q) != 1)
+		return 0;
+	if (q.max_count > 0 && q.count >= 0 &&
+	    (uint64_t)q.count + count > q.max_count)
+		return 1;
+	if (q.max_bytes > 0 && q.bytes >= 0 &&
+	    (uint64_t)q.bytes + bytes > q.max_bytes)
+		return 1;
+	return 0;
+}
+
+/* Records one new message of bytes in maildirsize (if there is one). */
+void
+quota_charge(uint64_t bytes)
+{
+	struct maildir md;
+	struct maildir_quota q;
+
+	if (quota_get(&q) != 1 || maildir_open(&md, S.path, NULL, 0) < 0)
+		return;
+	if (maildir_quota_add(&md, bytes) < 0)
+		log_warn("unable to update maildirsize: %s", strerror(errno));
+	maildir_close(&md);
+}
+
+/* Records what mbox_expunge removed from mb as a negative line. */
+void
+quota_release(struct mbox *mb)
+{
+	struct maildir_quota q;
+	char line[64];
+	int n;
+
+	if (mb->removed > 0 && quota_get(&q) == 1) {
+		n = snprintf(line, sizeof line, "-%" PRIu64 " -%" PRIu64 "\n",
+		    mb->removed_bytes, mb->removed);
+		if (durable_append(mbox_rootfd(), "maildirsize", line, (size_t)n,
+			0600) < 0)
+			log_warn("unable to update maildirsize: %s",
+			    strerror(errno));
+	}
+	mb->removed = mb->removed_bytes = 0;
+}
+
+static void
+put_quota(void)
+{
+	struct maildir_quota q;
+
+	if (quota_get(&q) != 1)
+		return;
+	str_clear(&S.out);
+	(void)str_appendz(&S.out, "* QUOTA \"\" (");
+	if (q.max_bytes > 0)
+		(void)str_printf(&S.out, "STORAGE %" PRIu64 " %" PRIu64,
+		    q.bytes > 0 ? ((uint64_t)q.bytes + 1023) / 1024 : 0,
+		    q.max_bytes / 1024);
+	if (q.max_count > 0)
+		(void)str_printf(&S.out, "%sMESSAGE %" PRIu64 " %" PRIu64,
+		    q.max_bytes > 0 ? " " : "",
+		    q.count > 0 ? (uint64_t)q.count : 0, q.max_count);
+	if (str_appendz(&S.out, ")\r\n") < 0)
+		oom();
+	put(S.out.s, S.out.len);
+}
+
+static void
+cmd_quota(const struct imap_cmd *c)
+{
+	struct maildir_quota q;
+	const char *name = mbox_arg(c->nargs > 0 ? &c->args[0] : NULL);
+	int have;
+
+	if (name == NULL || (c->nargs != 1 && strcmp(c->name, "SETQUOTA")) ) {
+		reply("%s BAD %s wants a %s", c->tag, c->name,
+		    strcmp(c->name, "GETQUOTAROOT") == 0 ? "mailbox"
+							 : "quota root");
+		return;
+	}
+	if (strcmp(c->name, "SETQUOTA") == 0) {
+		reply("%s NO [NOPERM] Quotas are set by the administrator",
+		    c->tag);
+		return;
+	}
+	have = quota_get(&q) == 1;
+	if (strcmp(c->name, "GETQUOTAROOT") == 0) {
+		if (!mbox_exists(name)) {
+			reply("%s NO [NONEXISTENT] No such mailbox", c->tag);
+			return;
+		}
+		str_clear(&S.out);
+		if (str_appendz(&S.out, "* QUOTAROOT ") < 0 ||
+		    imap_put_astring(&S.out, name, strlen(name)) < 0 ||
+		    (have && str_appendz(&S.out, " \"\"") < 0) ||
+		    str_appendz(&S.out, "\r\n") < 0)
+			oom();
+		put(S.out.s, S.out.len);
+	} else if (name[0] != '\0' || !have) {
+		reply("%s NO [NONEXISTENT] No such quota root", c->tag);
+		return;
+	}
+	put_quota();
+	reply("%s OK %s completed", c->tag, c->name);
 }
 
 /* ENABLE (RFC 5161): nothing here needs enabling yet. */
@@ -1079,6 +1214,9 @@ run(const char *tag)
 			flush();
 			log_info("end user=%s reason=logout", S.user);
 			exit(RC_OK);
+		} else if (name_is(c, "GETQUOTAROOT") || name_is(c, "GETQUOTA") ||
+		    name_is(c, "SETQUOTA")) {
+			cmd_quota(c);
 		} else if (name_is(c, "ENABLE")) {
 			cmd_enable(c);
 		} else if (name_is(c, "IDLE")) {
@@ -1219,6 +1357,7 @@ main(int argc, char **argv)
 	wbuf_init(&S.wb, 1, (int)timeout * 1000);
 	imap_reader_init(&S.rd);
 	imap_cmd_init(&S.cmd);
+	S.path = path;
 	if (mbox_root_open(path) < 0) {
 		log_warn("unable to open %s: %s", path, strerror(errno));
 		if (tag != NULL)

@@ -29,6 +29,7 @@ struct session {
 	struct imap_cmd cmd;
 	struct str out;
 	const char *user;
+	const char *path; /* the Maildir */
 	uint64_t size_limit;
 	unsigned errors;
 	int selected, readonly;
@@ -62,6 +63,11 @@ int updates(int allow_expunge, int uid);
 ssize_t msg_index(size_t i);
 const char *mbox_arg(const struct imap_arg *a);
 void do_expunge(const struct imap_cmd *c, const struct imap_seqset *uids);
+struct maildir_quota;
+int quota_get(struct maildir_quota *q);
+int quota_over(uint64_t bytes, uint64_t count);
+void quota_charge(uint64_t bytes);
+void quota_release(struct mbox *mb);
 
 /* msgcmd.c */
 void cmd_fetch(const struct imap_cmd *c, size_t first, int uid);

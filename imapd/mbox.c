@@ -1120,9 +1120,20 @@ mbox_expunge(struct mbox *mb, const size_t *idx, size_t count)
 		if (k < 0)
 			continue;
 		m = &mb->m[k];
-		if (unlinkat(m->in_new ? mb->newfd : mb->curfd, m->name, 0) < 0 &&
-		    errno != ENOENT)
-			continue;
+		{
+			struct stat st;
+			int dfd = m->in_new ? mb->newfd : mb->curfd;
+
+			if (fstatat(dfd, m->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				st.st_size = 0;
+			if (unlinkat(dfd, m->name, 0) < 0) {
+				if (errno != ENOENT)
+					continue;
+			} else {
+				mb->removed++;
+				mb->removed_bytes += (uint64_t)st.st_size;
+			}
+		}
 		free(m->name);
 		m->name = NULL;
 		any = 1;

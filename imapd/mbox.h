@@ -74,6 +74,7 @@ struct mbox {
 	struct timespec seen[3];
 	int have_seen;
 	char *kw[MBOX_KEYWORDS_MAX]; /* keyword names; NULL: unused */
+	uint64_t removed, removed_bytes; /* by mbox_expunge, for the quota */
 };
 
 /*

@@ -1223,6 +1223,27 @@ cmd_copy(const struct imap_cmd *c, size_t first, int uid, int move)
 		reply("%s NO [SERVERBUG] Unable to open the mailbox", c->tag);
 		return;
 	}
+	if (!move) {
+		uint64_t total = 0, sz;
+
+		for (k = 0; k < (size_t)n; k++) {
+			ssize_t j = msg_index(idx[k]);
+			struct stat st;
+			int fd;
+
+			if (j < 0 || (fd = mbox_msg_open(&S.mb, (size_t)j)) < 0)
+				continue;
+			sz = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+			close(fd);
+			total += sz;
+		}
+		if (quota_over(total, (uint64_t)n)) {
+			free(idx);
+			mbox_close(&dst);
+			reply("%s NO [OVERQUOTA] Quota exceeded", c->tag);
+			return;
+		}
+	}
 	imap_seqset_init(&src);
 	imap_seqset_init(&out);
 	xidx = malloc(((size_t)n + 1) * sizeof *xidx);
@@ -1254,6 +1275,16 @@ cmd_copy(const struct imap_cmd *c, size_t first, int uid, int move)
 			    strerror(errno));
 			return;
 		}
+		{
+			struct stat st;
+			int fd = mbox_msg_open(&S.mb, (size_t)j);
+
+			if (fd >= 0) {
+				if (fstat(fd, &st) == 0)
+					quota_charge((uint64_t)st.st_size);
+				close(fd);
+			}
+		}
 		if (str_printf(&a, "%s%" PRIu32, a.len ? "," : "",
 			S.v[idx[k]].uid) < 0 ||
 		    str_printf(&b, "%s%" PRIu32, b.len ? "," : "", nu) < 0)
@@ -1263,6 +1294,7 @@ cmd_copy(const struct imap_cmd *c, size_t first, int uid, int move)
 	if (move) {
 		if (nx > 0 && mbox_expunge(&S.mb, xidx, nx) < 0)
 			log_warn("move: expunge: %s", strerror(errno));
+		quota_release(&S.mb);
 		if (nx > 0)
 			reply("* OK [COPYUID %" PRIu32 " %s %s] Moved",
 			    dst.uidvalidity, a.s, b.s);
@@ -1504,11 +1536,16 @@ cmd_append(const struct imap_cmd *c)
 		why = "NO Empty message";
 		goto out;
 	}
+	if (quota_over(c->args[i].size, 1)) {
+		why = "NO [OVERQUOTA] Quota exceeded";
+		goto out;
+	}
 	if (mbox_add(&mb, S.takes[0], flags, date, &uid) < 0) {
 		log_warn("append to %s: %s", name, strerror(errno));
 		why = "NO [SERVERBUG] Unable to store the message";
 		goto out;
 	}
+	quota_charge(c->args[i].size);
 out:
 	validity = mb.uidvalidity;
 	mbox_close(&mb);
