@@ -1379,6 +1379,28 @@ a_angle(struct lex *x, struct addr *a, struct str *cm)
 	return a_cfws(x, cm, NULL);
 }
 
+/* Skips what follows an address up to the next ',' or ';'. */
+static void
+a_skip(struct lex *x)
+{
+	while (x->off < x->len && x->p[x->off] != ',' && x->p[x->off] != ';') {
+		if (x->p[x->off] == '"') {
+			x->off++;
+			while (x->off < x->len && x->p[x->off] != '"') {
+				if (x->p[x->off] == '\\' && x->off + 1 < x->len)
+					x->off++;
+				x->off++;
+			}
+			if (x->off < x->len)
+				x->off++;
+		} else if (x->p[x->off] == '(') {
+			(void)a_cfws(x, NULL, NULL);
+		} else {
+			x->off++;
+		}
+	}
+}
+
 /*
  * One mailbox or group at x.  Returns 1 when something was emitted or
  * skipped, 0 at the end of the list (or group, at ';').
@@ -1393,14 +1415,25 @@ a_item(struct lex *x, struct addr *a, struct str *cm, struct str *out,
 	str_clear(cm);
 	if (a_words(x, &a->name, cm, 1, &nw) < 0)
 		return -1;
-	if (x->off >= x->len) {
+	if (x->off >= x->len || (x->p[x->off] != '<' && x->p[x->off] != '@' &&
+				    (x->p[x->off] != ':' || nw == 0))) {
 		if (nw == 0)
 			return 0;
-		/* A bare word: a local part without a domain. */
-		if (str_copy(&a->mbox, a->name.s, a->name.len) < 0)
+		/*
+		 * Words alone: one is a local part without a domain, several
+		 * a display name without an address (as Dovecot reads them).
+		 */
+		if (memchr(a->name.s, ' ', a->name.len) != NULL) {
+			a->has_name = 1;
+		} else {
+			if (str_copy(&a->mbox, a->name.s, a->name.len) < 0)
+				return -1;
+			str_clear(&a->name);
+		}
+		if (addr_emit(out, a, n) < 0)
 			return -1;
-		str_clear(&a->name);
-		return addr_emit(out, a, n) < 0 ? -1 : 1;
+		a_skip(x);
+		return 1;
 	}
 	switch (x->p[x->off]) {
 	case '<':
@@ -1408,6 +1441,7 @@ a_item(struct lex *x, struct addr *a, struct str *cm, struct str *out,
 		a->has_name = 1;
 		if (a_angle(x, a, NULL) < 0 || addr_emit(out, a, n) < 0)
 			return -1;
+		a_skip(x);
 		return 1;
 	case ':':
 		x->off++;
@@ -1488,14 +1522,12 @@ a_item(struct lex *x, struct addr *a, struct str *cm, struct str *out,
 				return -1;
 			a->has_name = 1;
 		}
-		return addr_emit(out, a, n) < 0 ? -1 : 1;
-	default:
-		if (nw == 0)
-			return 0;
-		if (str_copy(&a->mbox, a->name.s, a->name.len) < 0)
+		if (addr_emit(out, a, n) < 0)
 			return -1;
-		str_clear(&a->name);
-		return addr_emit(out, a, n) < 0 ? -1 : 1;
+		a_skip(x);
+		return 1;
+	default:
+		return 0;
 	}
 }
 
