@@ -82,7 +82,10 @@ struct msg {
 	size_t inflight;	 /* jobs running for this message */
 	uint64_t size;
 	int64_t arrival;
-	int deleted, reporting, report_failed;
+	int deleted, reporting, report_failed, unwritten;
+	struct str pend;	 /* state records not yet written */
+	struct msg *pnext;	 /* the list of messages with pend */
+	int pend_linked, pend_fd;
 };
 
 enum job_type { JOB_LOCAL, JOB_REMOTE, JOB_REPORT };
@@ -267,11 +270,16 @@ msg_find(const char *id)
 	return NULL;
 }
 
+static void commit_pending(void);
+
 static void
 msg_free(struct msg *m)
 {
 	struct msg **pp = &S.hash[hash_str(m->id, 0)];
 
+	if (m->pend_linked)
+		commit_pending();
+	str_free(&m->pend);
 	while (*pp != NULL && *pp != m)
 		pp = &(*pp)->hnext;
 	if (*pp == m)
@@ -630,11 +638,11 @@ resolve_rcpt(struct resolve *rs, unsigned orig, const char *addr)
 }
 
 /*
- * Writes m's state file: every envelope recipient resolved into
- * deliveries.  Durable (file and directory fsynced) before it returns 0.
+ * Builds m's state file text in out: every envelope recipient resolved
+ * into deliveries.  Returns 0, or -1 on a temporary error.
  */
 static int
-resolve_msg(struct msg *m)
+resolve_msg(struct msg *m, struct str *out)
 {
 	struct resolve rs;
 	int r = -1;
@@ -646,16 +654,9 @@ resolve_msg(struct msg *m)
 	for (size_t i = 0; i < m->env.n; i++)
 		if (resolve_rcpt(&rs, (unsigned)i, m->env.r[i].addr) < 0)
 			goto out;
-	/* A state.tmp left by a crash mid-write is garbage. */
-	if (unlinkat(m->dirfd, "state.tmp", 0) < 0 && errno != ENOENT)
-		log_warn("qid=%s unable to remove state.tmp: %s", m->id,
-		    strerror(errno));
-	if (durable_replace(m->dirfd, "state", "state.tmp", rs.out.s,
-	    rs.out.len, 0640) < 0) {
-		log_error("qid=%s unable to write the state: %s", m->id,
-		    strerror(errno));
-		goto out;
-	}
+	str_free(out);
+	*out = rs.out;
+	memset(&rs.out, 0, sizeof rs.out);
 	r = 0;
 out:
 	for (size_t i = 0; i < rs.setcap; i++)
@@ -690,19 +691,22 @@ msg_remove(struct msg *m)
 	msg_free(m);
 }
 
+static int msg_ready(struct msg *m, const char *st, size_t len);
+
 /*
- * Loads queue/ID into the active set (resolving it first if it has no
- * state yet).  Returns the message, or NULL when it cannot be worked on
- * now (logged; it stays on disk for a later scan).
+ * Loads queue/ID into the active set.  A message without a state file
+ * is resolved, its state text put in *newstate and m->unwritten set: the
+ * caller writes it with write_states.  Returns NULL when the message
+ * cannot be worked on now (logged; it stays on disk for a later scan).
  */
 static struct msg *
-msg_load(const char *id)
+msg_load(const char *id, struct str *newstate)
 {
 	struct msg *m;
 	char *st = NULL;
 	size_t len;
 	struct stat sb;
-	unsigned line = 0;
+	int r;
 
 	if (strlen(id) >= UNIQ_MAX)
 		return NULL;
@@ -754,20 +758,32 @@ msg_load(const char *id)
 			    strerror(errno));
 			goto fail;
 		}
-		if (resolve_msg(m) < 0)
+		/* New: resolved now, written by write_states. */
+		if (resolve_msg(m, newstate) < 0)
 			goto fail;
-		if (read_file(m->dirfd, "state", STATE_FILE_MAX, &st, &len) < 0)
-			goto fail;
-		log_info("new qid=%s from=<%s> size=%llu rcpts=%zu", id,
-		    m->env.sender, (unsigned long long)m->size, m->env.n);
+		m->unwritten = 1;
+		return m;
 	}
+	r = msg_ready(m, st, len);
+	free(st);
+	return r == 0 ? m : NULL;
+fail:
+	msg_free(m);
+	return NULL;
+}
+
+/* Parses m's state; the message is ready to work on.  0, or -1 (m freed). */
+static int
+msg_ready(struct msg *m, const char *st, size_t len)
+{
+	const char *id = m->id;
+	unsigned line = 0;
+
 	if (qstate_parse(st, len, &m->qs, &line) < 0) {
 		log_error("qid=%s state line %u: %s; left alone", id, line,
 		    strerror(errno));
-		free(st);
 		goto fail;
 	}
-	free(st);
 	if (m->arrival == 0)
 		m->arrival = m->qs.created;
 	for (size_t i = 0; i < m->qs.n; i++)
@@ -783,10 +799,93 @@ msg_load(const char *id)
 	if (S.flush)
 		for (size_t i = 0; i < m->qs.n; i++)
 			m->qs.r[i].next = 0;
-	return m;
+	return 0;
 fail:
 	msg_free(m);
-	return NULL;
+	return -1;
+}
+
+/*
+ * Writes the state files of newly resolved messages as one group:
+ * every file written first, then fsynced (the first fsync commits the
+ * journal for all of them), renamed into place, and their directories
+ * synced; only then is a message ready, so no delivery starts before
+ * its state is durable.
+ */
+static void
+write_states(struct msg **ms, struct str *txt, size_t n)
+{
+	static int fds[SCAN_BATCH];
+
+	for (size_t i = 0; i < n; i++) {
+		fds[i] = -1;
+		if (unlinkat(ms[i]->dirfd, "state.tmp", 0) < 0 &&
+		    errno != ENOENT)
+			log_warn("qid=%s unable to remove state.tmp: %s",
+			    ms[i]->id, strerror(errno));
+		fds[i] = durable_create(ms[i]->dirfd, "state.tmp", 0640);
+		if (fds[i] >= 0 && durable_write(fds[i], txt[i].s, txt[i].len) <
+		    0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0) {
+			int bad = durable_fsync(fds[i]) < 0;
+
+			if (close(fds[i]) < 0 || bad)
+				fds[i] = -1;
+		}
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0 && durable_rename(ms[i]->dirfd, "state.tmp",
+		    ms[i]->dirfd, "state") < 0)
+			fds[i] = -1;
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0 && durable_dirsync(ms[i]->dirfd) < 0)
+			fds[i] = -1;
+	for (size_t i = 0; i < n; i++) {
+		struct msg *m = ms[i];
+
+		if (fds[i] < 0) {
+			log_error("qid=%s unable to write the state: %s", m->id,
+			    strerror(errno));
+			(void)unlinkat(m->dirfd, "state.tmp", 0);
+			msg_free(m);
+			continue;
+		}
+		m->unwritten = 0;
+		if (msg_ready(m, txt[i].s, txt[i].len) == 0)
+			log_info("new qid=%s from=<%s> size=%llu rcpts=%zu",
+			    m->id, m->env.sender, (unsigned long long)m->size,
+			    m->env.n);
+	}
+}
+
+/* Messages resolved in this scan batch, whose state is to be written. */
+static struct msg *batch_m[SCAN_BATCH];
+static struct str batch_txt[SCAN_BATCH];
+static size_t batch_n;
+
+static void
+batch_load(const char *id)
+{
+	struct msg *m;
+
+	if (batch_n == SCAN_BATCH)
+		return;
+	m = msg_load(id, &batch_txt[batch_n]);
+	if (m != NULL && m->unwritten)
+		batch_m[batch_n++] = m;
+}
+
+static void
+batch_flush(void)
+{
+	write_states(batch_m, batch_txt, batch_n);
+	for (size_t i = 0; i < batch_n; i++)
+		str_free(&batch_txt[i]);
+	batch_n = 0;
 }
 
 /* Takes todo/ID into queue/ID and loads it. */
@@ -799,7 +898,7 @@ take(const char *id)
 			    "%s", id, id, strerror(errno));
 		return;
 	}
-	(void)msg_load(id);
+	batch_load(id);
 }
 
 /* Takes the message out of the active set until its next attempt. */
@@ -816,6 +915,64 @@ msg_defer(struct msg *m, int64_t next)
 		log_warn("qid=%s unable to set the next attempt time: %s",
 		    m->id, strerror(errno));
 	msg_free(m);
+}
+
+static struct msg *pend_head;
+
+/* Queues records for m's state file; commit_pending writes them. */
+static void
+pend_add(struct msg *m, const struct str *rec)
+{
+	if (rec->len == 0)
+		return;
+	if (str_append(&m->pend, rec->s, rec->len) < 0) {
+		log_error("qid=%s unable to record the state: %s", m->id,
+		    strerror(errno));
+		return;
+	}
+	if (!m->pend_linked) {
+		m->pend_linked = 1;
+		m->pnext = pend_head;
+		pend_head = m;
+	}
+}
+
+/*
+ * Writes the queued records of every message (one write(2) each on an
+ * O_APPEND descriptor), then fsyncs them: the first fsync commits the
+ * journal for all, so results that arrive together cost about one.
+ * Called before anything acts on those results.
+ */
+static void
+commit_pending(void)
+{
+	struct msg *m;
+
+	for (m = pend_head; m != NULL; m = m->pnext) {
+		m->pend_fd = openat(m->dirfd, "state", O_WRONLY | O_APPEND |
+		    O_CLOEXEC | O_NOFOLLOW);
+		if (m->pend_fd >= 0 &&
+		    durable_write(m->pend_fd, m->pend.s, m->pend.len) < 0) {
+			close(m->pend_fd);
+			m->pend_fd = -1;
+		}
+		if (m->pend_fd < 0)
+			log_error("qid=%s unable to record the state: %s",
+			    m->id, strerror(errno));
+	}
+	while ((m = pend_head) != NULL) {
+		pend_head = m->pnext;
+		if (m->pend_fd >= 0) {
+			if (durable_fsync(m->pend_fd) < 0)
+				log_error("qid=%s unable to sync the state: %s",
+				    m->id, strerror(errno));
+			close(m->pend_fd);
+		}
+		m->pend_fd = -1;
+		m->pend_linked = 0;
+		m->pnext = NULL;
+		str_free(&m->pend);
+	}
 }
 
 /* Appends records to m's state file, durably. */
@@ -1580,11 +1737,11 @@ report_done(struct job *j)
 	log_info("qid=%s sent a %s", m->id, names[j->report]);
 	if (j->report == DSN_DELAY) {
 		if (qstate_fmt_warned(&rec, now()) == 0)
-			(void)state_append(m, &rec);
+			pend_add(m, &rec);
 		m->qs.warned = now();
 	} else {
 		if (qstate_fmt_done(&rec, now(), names[j->report]) == 0)
-			(void)state_append(m, &rec);
+			pend_add(m, &rec);
 		m->qs.done = now();
 	}
 	str_free(&rec);
@@ -1628,16 +1785,11 @@ job_done(struct job *j)
 	} else {
 		report_done(j);
 	}
-	(void)state_append(m, &rec);
+	pend_add(m, &rec);
 	str_free(&rec);
 	str_free(&j->out);
 	free(j->idx);
 	free(j);
-	if (m->report_failed && m->inflight == 0) {
-		/* enqueue failed: try the report again after a while. */
-		m->report_failed = 0;
-		msg_defer(m, now() + (int64_t)S.cfg.min_backoff);
-	}
 }
 
 /* Reads what a program wrote; the tail is kept if it says too much. */
@@ -1709,6 +1861,12 @@ schedule(void)
 		nx = m->next;
 		if (S.stopping)
 			break;
+		if (m->report_failed && m->inflight == 0) {
+			/* enqueue failed: try the report again later. */
+			m->report_failed = 0;
+			msg_defer(m, t + (int64_t)S.cfg.min_backoff);
+			continue;
+		}
 		if (!m->deleted && !m->reporting) {
 			for (size_t i = 0; i < m->qs.n; i++) {
 				struct qrcpt *r = &m->qs.r[i];
@@ -1778,11 +1936,12 @@ scan_todo(void)
 			closedir(S.todo_scan);
 			S.todo_scan = NULL;
 			S.next_todo_scan = t + (int64_t)S.cfg.run_delay;
-			return;
+			break;
 		}
 		if (valid_id(de->d_name))
 			take(de->d_name);
 	}
+	batch_flush();
 }
 
 static void
@@ -1814,7 +1973,7 @@ scan_queue(void)
 			S.queue_scan = NULL;
 			S.flush = 0;
 			S.next_queue_scan = t + (int64_t)S.cfg.run_delay;
-			return;
+			break;
 		}
 		if (!valid_id(de->d_name) || msg_find(de->d_name) != NULL)
 			continue;
@@ -1822,8 +1981,9 @@ scan_queue(void)
 		if (fstatat(S.queuefd, path, &st, 0) == 0 && !S.flush &&
 		    st.st_mtime > t)
 			continue; /* not due yet */
-		(void)msg_load(de->d_name);
+		batch_load(de->d_name);
 	}
+	batch_flush();
 }
 
 /* Removes tmp/ entries enqueue left behind (older than 36 hours). */
@@ -2037,6 +2197,7 @@ run(void)
 		size_t n = 0, njobs = 0;
 		int r;
 
+		commit_pending();
 		if (S.stopping && S.jobs == NULL)
 			break;
 		if (!S.stopping) {
