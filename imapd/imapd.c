@@ -55,7 +55,7 @@ struct session S;
 
 static const char CAPS[] = "IMAP4rev1 LITERAL+ SASL-IR ID IDLE UIDPLUS MOVE "
 			   "UNSELECT NAMESPACE CHILDREN SPECIAL-USE ENABLE QUOTA "
-			   "QUOTA=RES-STORAGE QUOTA=RES-MESSAGE";
+			   "QUOTA=RES-STORAGE QUOTA=RES-MESSAGE CONDSTORE";
 
 /* RFC 6154 folders, made at the first login that finds them missing. */
 static const struct {
@@ -310,6 +310,7 @@ updates(int allow_expunge, int uid)
 				}
 				putz("FLAGS ");
 				put_flags(nf);
+				put_modseq(i);
 				putz(")\r\n");
 			}
 		} else {
@@ -371,6 +372,20 @@ updates(int allow_expunge, int uid)
 	free(mv);
 	str_free(&moved);
 	return 0;
+}
+
+/* " MODSEQ (n)" of view entry i, once the client uses CONDSTORE. */
+void
+put_modseq(size_t vi)
+{
+	ssize_t j = mbox_find(&S.mb, S.v[vi].uid);
+
+	if (!S.condstore || j < 0)
+		return;
+	str_clear(&S.out);
+	if (str_printf(&S.out, " MODSEQ (%" PRIu64 ")", S.mb.m[j].modseq) < 0)
+		oom();
+	put(S.out.s, S.out.len);
 }
 
 /* The storage index of view entry i, or -1 if the message is gone. */
@@ -448,7 +463,15 @@ cmd_select(const struct imap_cmd *c, int readonly)
 	uint32_t unseen = 0;
 
 	deselect();
-	if (c->nargs != 1 || name == NULL) {
+	if (c->nargs == 2 && c->args[1].type == IMAP_ARG_LIST &&
+	    c->args[1].nlist == 1 &&
+	    imap_arg_atom_is(&c->args[1].list[0], "CONDSTORE")) {
+		S.condstore = 1;
+	} else if (c->nargs != 1 || name == NULL) {
+		reply("%s BAD %s wants a mailbox name", c->tag, c->name);
+		return;
+	}
+	if (name == NULL) {
 		reply("%s BAD %s wants a mailbox name", c->tag, c->name);
 		return;
 	}
@@ -483,6 +506,7 @@ cmd_select(const struct imap_cmd *c, int readonly)
 		reply("* OK [UNSEEN %" PRIu32 "] First unseen", unseen);
 	reply("* OK [UIDVALIDITY %" PRIu32 "] UIDs valid", S.mb.uidvalidity);
 	reply("* OK [UIDNEXT %" PRIu32 "] Predicted next UID", S.mb.uidnext);
+	reply("* OK [HIGHESTMODSEQ %" PRIu64 "] Highest", S.mb.highestmodseq);
 	reply("%s OK [%s] %s completed", c->tag,
 	    readonly ? "READ-ONLY" : "READ-WRITE", c->name);
 }
@@ -599,6 +623,7 @@ cmd_status(const struct imap_cmd *c)
 		    !imap_arg_atom_is(a, "RECENT") &&
 		    !imap_arg_atom_is(a, "UIDNEXT") &&
 		    !imap_arg_atom_is(a, "UIDVALIDITY") &&
+		    !imap_arg_atom_is(a, "HIGHESTMODSEQ") &&
 		    !imap_arg_atom_is(a, "UNSEEN")) {
 			reply("%s BAD Unknown STATUS item", c->tag);
 			return;
@@ -634,6 +659,8 @@ cmd_status(const struct imap_cmd *c)
 			v = mb.uidnext;
 		else if (imap_arg_atom_is(a, "UIDVALIDITY"))
 			v = mb.uidvalidity;
+		else if (imap_arg_atom_is(a, "HIGHESTMODSEQ"))
+			v = mb.highestmodseq;
 		else
 			v = unseen;
 		if (str_printf(&S.out, "%s%s %" PRIu64, i ? " " : "", a->s, v) <
@@ -1083,7 +1110,7 @@ cmd_quota(const struct imap_cmd *c)
 	reply("%s OK %s completed", c->tag, c->name);
 }
 
-/* ENABLE (RFC 5161): nothing here needs enabling yet. */
+/* ENABLE (RFC 5161): CONDSTORE. */
 static void
 cmd_enable(const struct imap_cmd *c)
 {
@@ -1098,7 +1125,17 @@ cmd_enable(const struct imap_cmd *c)
 			reply("%s BAD ENABLE wants capability names", c->tag);
 			return;
 		}
-	reply("* ENABLED");
+	str_clear(&S.out);
+	(void)str_appendz(&S.out, "* ENABLED");
+	for (i = 0; i < c->nargs; i++) {
+		if (imap_arg_atom_is(&c->args[i], "CONDSTORE") && !S.condstore) {
+			S.condstore = 1;
+			(void)str_appendz(&S.out, " CONDSTORE");
+		}
+	}
+	if (str_appendz(&S.out, "\r\n") < 0)
+		oom();
+	put(S.out.s, S.out.len);
 	reply("%s OK ENABLE completed", c->tag);
 }
 

@@ -39,6 +39,7 @@ struct session {
 	size_t nv, capv;
 	uint32_t nrecent;
 	size_t nkw; /* keywords the client was told of */
+	int condstore; /* RFC 7162: MODSEQ in FETCH responses */
 	/* APPEND: literals streamed into the root's tmp/ */
 	char (*takes)[UNIQ_MAX];
 	size_t ntakes;
@@ -59,6 +60,7 @@ int flag_bit(const struct imap_arg *a, unsigned *bit_r);
 int flag_list(const struct imap_arg *a, struct mbox *mb, int create,
     unsigned *flags_r);
 void flag_lists(void);
+void put_modseq(size_t vi);
 int updates(int allow_expunge, int uid);
 ssize_t msg_index(size_t i);
 const char *mbox_arg(const struct imap_arg *a);

@@ -180,7 +180,7 @@ msg_date(size_t i)
 
 /* ---------------------------------------------------------------- fetch */
 
-enum { I_UID, I_FLAGS, I_DATE, I_SIZE, I_BODY };
+enum { I_UID, I_FLAGS, I_DATE, I_SIZE, I_BODY, I_MODSEQ };
 enum { S_FULL, S_HEADER, S_TEXT, S_FIELDS, S_NOT };
 
 struct fitem {
@@ -253,6 +253,9 @@ parse_item(const struct imap_arg *a, struct fitem *it, const char **why_r)
 		it->kind = I_DATE;
 	} else if (imap_arg_atom_is(a, "RFC822.SIZE")) {
 		it->kind = I_SIZE;
+	} else if (imap_arg_atom_is(a, "MODSEQ")) {
+		it->kind = I_MODSEQ;
+		S.condstore = 1;
 	} else if (imap_arg_atom_is(a, "RFC822")) {
 		it->kind = I_BODY;
 		(void)str_appendz(&it->label, "RFC822");
@@ -435,7 +438,21 @@ cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
 	const char *why;
 	int want_flags = 0, sets_seen = 0, has_uid = 0;
 
-	if (atts == NULL || first + 2 != c->nargs) {
+	uint64_t changedsince = 0;
+
+	if (atts != NULL && first + 3 == c->nargs &&
+	    c->args[first + 2].type == IMAP_ARG_LIST) {
+		const struct imap_arg *m = &c->args[first + 2];
+
+		if (m->nlist != 2 || !imap_arg_atom_is(&m->list[0],
+			"CHANGEDSINCE") || m->list[1].type != IMAP_ARG_ATOM ||
+		    num_u64(m->list[1].s, m->list[1].len, INT64_MAX,
+			&changedsince) < 0) {
+			reply("%s BAD Unknown FETCH modifier", c->tag);
+			return;
+		}
+		S.condstore = 1;
+	} else if (atts == NULL || first + 2 != c->nargs) {
 		reply("%s BAD FETCH wants a sequence set and items", c->tag);
 		return;
 	}
@@ -464,6 +481,22 @@ cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
 				reply("%s BAD %s", c->tag, why);
 				return;
 			}
+		}
+	}
+	if (changedsince > 0) {
+		int have = 0;
+
+		for (i = 0; i < nitems; i++)
+			have |= items[i].kind == I_MODSEQ;
+		if (!have) {
+			struct fitem *ni = realloc(items,
+			    (nitems + 2) * sizeof *items);
+
+			if (ni == NULL)
+				oom();
+			items = ni;
+			memset(&items[nitems], 0, 2 * sizeof *items);
+			items[nitems++].kind = I_MODSEQ;
 		}
 	}
 	for (i = 0; i < nitems; i++) {
@@ -516,6 +549,9 @@ cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
 
 		if (msg_index(vi) < 0)
 			continue; /* expunged by another session */
+		if (changedsince > 0 &&
+		    S.mb.m[msg_index(vi)].modseq <= changedsince)
+			continue;
 		str_clear(&S.out);
 		if (str_printf(&S.out, "* %zu FETCH (", vi + 1) < 0)
 			oom();
@@ -550,6 +586,11 @@ cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
 				    sizeof date);
 				(void)str_printf(&S.out, "INTERNALDATE \"%s\"",
 				    date);
+				put(S.out.s, S.out.len);
+				break;
+			case I_MODSEQ:
+				(void)str_printf(&S.out, "MODSEQ (%" PRIu64 ")",
+				    S.mb.m[msg_index(vi)].modseq);
 				put(S.out.s, S.out.len);
 				break;
 			case I_SIZE:
@@ -609,9 +650,24 @@ cmd_store(const struct imap_cmd *c, size_t first, int uid)
 	unsigned flags = 0, b, *nf;
 	size_t i, k, *idx, *sidx, ns = 0;
 	ssize_t n;
-	int mode, silent = 0;
+	int mode, silent = 0, cond = 0;
 	const char *w;
+	uint64_t unchangedsince = 0;
+	struct str modified = STR_INIT;
 
+	if (what != NULL && what->type == IMAP_ARG_LIST) {
+		if (what->nlist != 2 || !imap_arg_atom_is(&what->list[0],
+			"UNCHANGEDSINCE") || what->list[1].type != IMAP_ARG_ATOM ||
+		    num_u64(what->list[1].s, what->list[1].len, INT64_MAX,
+			&unchangedsince) < 0) {
+			reply("%s BAD Unknown STORE modifier", c->tag);
+			return;
+		}
+		cond = 1;
+		S.condstore = 1;
+		first++;
+		what = first + 1 < c->nargs ? &c->args[first + 1] : NULL;
+	}
 	if (what == NULL || what->type != IMAP_ARG_ATOM ||
 	    first + 3 > c->nargs) {
 		reply("%s BAD STORE wants a sequence set, an item and flags",
@@ -644,7 +700,7 @@ cmd_store(const struct imap_cmd *c, size_t first, int uid)
 		reply("%s NO [READ-ONLY] Mailbox is read-only", c->tag);
 		return;
 	}
-	n = resolve(c, &c->args[first], uid, &idx);
+	n = resolve(c, &c->args[first - (size_t)cond], uid, &idx);
 	if (n < 0)
 		return;
 	sidx = malloc(((size_t)n + 1) * sizeof *sidx);
@@ -658,6 +714,14 @@ cmd_store(const struct imap_cmd *c, size_t first, int uid)
 		if (j < 0)
 			continue;
 		old = S.mb.m[j].flags;
+		if (cond && S.mb.m[j].modseq > unchangedsince) {
+			if (str_printf(&modified, "%s%" PRIu32, modified.len ? ","
+				: "", uid ? S.v[idx[k]].uid
+					  : (uint32_t)idx[k] + 1) < 0)
+				oom();
+			idx[k] = SIZE_MAX; /* left alone, and not reported */
+			continue;
+		}
 		new = mode > 0 ? old | flags : mode < 0 ? old & ~flags : flags;
 		if (new != old) {
 			sidx[ns] = (size_t)j;
@@ -674,6 +738,7 @@ cmd_store(const struct imap_cmd *c, size_t first, int uid)
 			flag_lists();
 	}
 	if (ns > 0 && mbox_set_flags(&S.mb, sidx, nf, ns) < 0) {
+		str_free(&modified);
 		free(sidx);
 		free(nf);
 		free(idx);
@@ -681,13 +746,15 @@ cmd_store(const struct imap_cmd *c, size_t first, int uid)
 		return;
 	}
 	for (k = 0; k < (size_t)n; k++) {
-		ssize_t j = msg_index(idx[k]);
+		ssize_t j;
 		size_t vi = idx[k];
 
-		if (j < 0)
+		if (vi == SIZE_MAX || (j = msg_index(vi)) < 0)
 			continue;
 		S.v[vi].flags = S.mb.m[j].flags | (S.v[vi].flags & F_RECENT);
-		if (silent)
+		/* With UNCHANGEDSINCE every change is reported (RFC 7162
+		 * 3.1.3), .SILENT or not. */
+		if (silent && !cond)
 			continue;
 		str_clear(&S.out);
 		(void)str_printf(&S.out, "* %zu FETCH (", vi + 1);
@@ -697,13 +764,19 @@ cmd_store(const struct imap_cmd *c, size_t first, int uid)
 		(void)str_appendz(&S.out, "FLAGS ");
 		put(S.out.s, S.out.len);
 		put_flags(S.v[vi].flags);
+		put_modseq(vi);
 		putz(")\r\n");
 	}
 	free(sidx);
 	free(nf);
 	free(idx);
 	updates(0, uid);
-	reply("%s OK %sSTORE completed", c->tag, uid ? "UID " : "");
+	if (modified.len > 0)
+		reply("%s OK [MODIFIED %s] Conditional %sSTORE failed for some",
+		    c->tag, modified.s, uid ? "UID " : "");
+	else
+		reply("%s OK %sSTORE completed", c->tag, uid ? "UID " : "");
+	str_free(&modified);
 }
 
 /* ---------------------------------------------------------------- search */
@@ -711,8 +784,10 @@ cmd_store(const struct imap_cmd *c, size_t first, int uid)
 enum {
 	K_ALL, K_FLAG, K_NOFLAG, K_NEW, K_OLD, K_FALSE, K_LARGER, K_SMALLER,
 	K_BEFORE, K_ON, K_SINCE, K_SBEFORE, K_SON, K_SSINCE, K_UID, K_SEQ,
-	K_HEADER, K_BODY, K_TEXT, K_NOT, K_OR, K_AND,
+	K_HEADER, K_BODY, K_TEXT, K_NOT, K_OR, K_AND, K_MODSEQ,
 };
+
+static int search_modseq; /* a MODSEQ key was used */
 
 struct skey {
 	int op;
@@ -876,6 +951,21 @@ parse_key(const struct imap_arg *a, size_t n, size_t *i, unsigned depth,
 		else
 			k->op = imap_arg_atom_is(x, "KEYWORD") ? K_FLAG : K_NOFLAG;
 		k->flag = bit;
+		return k;
+	}
+	if (imap_arg_atom_is(x, "MODSEQ")) {
+		/* MODSEQ ["entry" all|shared|priv] n (RFC 7162 3.1.5) */
+		if (*i + 2 < n && a[*i].type == IMAP_ARG_QUOTED)
+			*i += 2;
+		if (*i >= n || a[*i].type != IMAP_ARG_ATOM ||
+		    num_u64(a[*i].s, a[*i].len, INT64_MAX, &k->num) < 0) {
+			*why_r = "Bad MODSEQ";
+			goto bad;
+		}
+		(*i)++;
+		k->op = K_MODSEQ;
+		search_modseq = 1;
+		S.condstore = 1;
 		return k;
 	}
 	if (imap_arg_atom_is(x, "LARGER") || imap_arg_atom_is(x, "SMALLER")) {
@@ -1091,6 +1181,8 @@ eval(const struct skey *k, size_t vi)
 		return contains(crlf.s ? crlf.s + hend : "", crlf.len - hend,
 		    k->s1);
 	}
+	case K_MODSEQ:
+		return S.mb.m[msg_index(vi)].modseq >= k->num;
 	case K_NOT:
 		return !eval(k->a, vi);
 	case K_OR:
@@ -1108,6 +1200,9 @@ cmd_search(const struct imap_cmd *c, size_t first, int uid)
 	size_t i = first, vi;
 	struct skey *k = NULL;
 	const char *why;
+	uint64_t maxmod = 0;
+
+	search_modseq = 0;
 
 	if (i + 1 < c->nargs && imap_arg_atom_is(&c->args[i], "CHARSET")) {
 		const char *cs = imap_arg_astring(&c->args[i + 1]);
@@ -1151,9 +1246,16 @@ cmd_search(const struct imap_cmd *c, size_t first, int uid)
 	for (vi = 0; vi < S.nv; vi++) {
 		if (msg_index(vi) < 0 || !eval(k, vi))
 			continue;
+		if (S.mb.m[msg_index(vi)].modseq > maxmod)
+			maxmod = S.mb.m[msg_index(vi)].modseq;
 		str_clear(&S.out);
 		(void)str_printf(&S.out, " %" PRIu32,
 		    uid ? S.v[vi].uid : (uint32_t)vi + 1);
+		put(S.out.s, S.out.len);
+	}
+	if (search_modseq && maxmod > 0) {
+		str_clear(&S.out);
+		(void)str_printf(&S.out, " (MODSEQ %" PRIu64 ")", maxmod);
 		put(S.out.s, S.out.len);
 	}
 	putz("\r\n");

@@ -1,0 +1,59 @@
+# imapd and CONDSTORE (RFC 7162): SELECT (CONDSTORE) and HIGHESTMODSEQ,
+# FETCH MODSEQ and (CHANGEDSINCE), STORE (UNCHANGEDSINCE) with
+# [MODIFIED], SEARCH MODSEQ, STATUS HIGHESTMODSEQ, ENABLE; a flag change
+# made by another program (a rename) gets a new MODSEQ.  imapd runs
+# directly (PREAUTH) as uid 65534; the exact transcript is compared.
+. "$(dirname "$0")/lib.sh"
+set -e
+rm -rf "$T"
+T=$(mktemp -d /var/tmp/facteur-imapcs.XXXXXX)
+chmod 755 "$T"
+export FACTEUR_ETC="$T/etc"
+mkdir -p "$FACTEUR_ETC"
+is_root || skip "needs root (the session runs as uid 65534)"
+command -v setpriv >/dev/null || skip "no setpriv"
+[ -x "$BIN/imapd" ] || fail "no $BIN/imapd"
+MD=$T/md
+mkdir -p "$MD/new" "$MD/cur" "$MD/tmp"
+printf 'Subject: a\n\nx\n' >"$MD/cur/1000.M1P1.host:2,S"
+printf 'Subject: b\n\ny\n' >"$MD/cur/1001.M1P1.host:2,"
+chown -R 65534:65534 "$MD"
+run() {
+	setpriv --reuid 65534 --regid 65534 --clear-groups env MAILDIR="$MD" "$BIN/imapd" 2>>"$T/err" |
+		tr -d '\r' | grep -v '^\* OK \[\(UIDVALIDITY\|UIDNEXT\|PERMANENTFLAGS\|UNSEEN\)\|^\* FLAGS\|^\* PREAUTH'
+}
+printf 'a SELECT INBOX (CONDSTORE)\r\nb FETCH 1:* (UID FLAGS MODSEQ)\r\nc STORE 2 +FLAGS (\\Flagged)\r\nd FETCH 1:* (FLAGS) (CHANGEDSINCE 3)\r\ne UID STORE 1:2 (UNCHANGEDSINCE 3) +FLAGS.SILENT (\\Deleted)\r\nf SEARCH MODSEQ 4\r\ng STATUS INBOX (HIGHESTMODSEQ MESSAGES)\r\nh ENABLE CONDSTORE\r\ni FETCH 1 (FLAGS) (CHANGEDSINCE x)\r\nj STORE 1 (UNCHANGEDSINCE) FLAGS ()\r\nz LOGOUT\r\n' |
+	run >"$T/o"
+cat >"$T/want" <<'EOW'
+* 2 EXISTS
+* 0 RECENT
+* OK [HIGHESTMODSEQ 3] Highest
+a OK [READ-WRITE] SELECT completed
+* 1 FETCH (UID 1 FLAGS (\Seen) MODSEQ (2))
+* 2 FETCH (UID 2 FLAGS () MODSEQ (3))
+b OK FETCH completed
+* 2 FETCH (FLAGS (\Flagged) MODSEQ (4))
+c OK STORE completed
+* 2 FETCH (FLAGS (\Flagged) MODSEQ (4))
+d OK FETCH completed
+* 1 FETCH (UID 1 FLAGS (\Seen \Deleted) MODSEQ (5))
+e OK [MODIFIED 2] Conditional UID STORE failed for some
+* SEARCH 1 2 (MODSEQ 5)
+f OK SEARCH completed
+* STATUS INBOX (HIGHESTMODSEQ 5 MESSAGES 2)
+g OK STATUS completed
+* ENABLED
+h OK ENABLE completed
+i BAD Unknown FETCH modifier
+j BAD Unknown STORE modifier
+* BYE Logging out
+z OK LOGOUT completed
+EOW
+diff "$T/want" "$T/o" || fail "CONDSTORE transcript differs"
+say "a rename by another program (a Maildir reader setting \\Answered) gets MODSEQ 6"
+mv "$MD/cur/1001.M1P1.host:2,F" "$MD/cur/1001.M1P1.host:2,FR"
+printf 'a EXAMINE INBOX\r\nb FETCH 1:* (FLAGS) (CHANGEDSINCE 5)\r\nz LOGOUT\r\n' | run >"$T/o"
+grep -qx '\* OK \[HIGHESTMODSEQ 6\] Highest' "$T/o" || fail "HIGHESTMODSEQ: $(cat "$T/o")"
+grep -qx '\* 2 FETCH (FLAGS (\\Answered \\Flagged) MODSEQ (6))' "$T/o" || fail "CHANGEDSINCE: $(cat "$T/o")"
+grep -q '^\* 1 FETCH' "$T/o" && fail "an unchanged message was sent: $(cat "$T/o")"
+exit 0
