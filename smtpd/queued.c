@@ -694,6 +694,32 @@ msg_remove(struct msg *m)
 static int msg_ready(struct msg *m, const char *st, size_t len);
 
 /*
+ * Moves a message queued cannot read (a damaged file, or a newer
+ * format) out of the way, into spool/corrupt/, for a person to look at;
+ * nothing is deleted.
+ */
+static void
+quarantine(const char *id, const char *why)
+{
+	if (mkdirat(S.spoolfd, "corrupt", 0750) < 0 && errno != EEXIST) {
+		log_error("qid=%s %s; unable to make corrupt/: %s", id, why,
+		    strerror(errno));
+		return;
+	}
+	{
+		char dst[UNIQ_MAX + 16];
+
+		snprintf(dst, sizeof dst, "corrupt/%s", id);
+		if (durable_rename(S.queuefd, id, S.spoolfd, dst) < 0) {
+			log_error("qid=%s %s; unable to move it to corrupt/: %s",
+			    id, why, strerror(errno));
+			return;
+		}
+	}
+	log_error("qid=%s %s; moved to corrupt/%s", id, why, id);
+}
+
+/*
  * Loads queue/ID into the active set.  A message without a state file
  * is resolved, its state text put in *newstate and m->unwritten set: the
  * caller writes it with write_states.  Returns NULL when the message
@@ -741,13 +767,12 @@ msg_load(const char *id, struct str *newstate)
 		goto fail;
 	}
 	if (qenv_parse(m->envbuf, len, &m->env) < 0) {
-		log_error("qid=%s env: %s; left alone", id, errno == ENOTSUP ?
-		    "unknown version or record (a newer writer?)" :
-		    "damaged");
+		quarantine(id, errno == ENOTSUP ? "env: unknown version or "
+		    "record (a newer writer?)" : "env: damaged");
 		goto fail;
 	}
 	if (fstatat(m->dirfd, "mess", &sb, 0) < 0) {
-		log_error("qid=%s no message file: %s", id, strerror(errno));
+		quarantine(id, "no message file");
 		goto fail;
 	}
 	m->size = (uint64_t)sb.st_size;
@@ -780,16 +805,19 @@ msg_ready(struct msg *m, const char *st, size_t len)
 	unsigned line = 0;
 
 	if (qstate_parse(st, len, &m->qs, &line) < 0) {
-		log_error("qid=%s state line %u: %s; left alone", id, line,
+		char why[64];
+
+		snprintf(why, sizeof why, "state line %u: %s", line,
 		    strerror(errno));
+		quarantine(id, why);
 		goto fail;
 	}
 	if (m->arrival == 0)
 		m->arrival = m->qs.created;
 	for (size_t i = 0; i < m->qs.n; i++)
 		if (m->qs.r[i].orig >= m->env.n) {
-			log_error("qid=%s state names recipient %u of %zu; left "
-			    "alone", id, m->qs.r[i].orig, m->env.n);
+			quarantine(id, "state names a recipient the envelope "
+			    "lacks");
 			goto fail;
 		}
 	m->busy = calloc(m->qs.n ? m->qs.n : 1, 1);
@@ -1434,8 +1462,13 @@ report_child(struct msg *m, enum dsn_kind kind, const char *to,
 	if (dsn_tail(&d, &head) < 0 || write_all(mp[1], head.s, head.len) < 0)
 		_exit(RC_TEMP);
 	close(mp[1]);
+	/* An 8-bit original makes an 8-bit report; a UTF-8 address needs
+	 * SMTPUTF8 on the way back. */
 	if (str_printf(&envl, "F%s", env_sender) < 0 ||
 	    str_appendc(&envl, '\0') < 0 ||
+	    (m->env.body8 && !d.ret_hdrs &&
+	    str_append(&envl, "B8BITMIME", 10) < 0) ||
+	    (m->env.utf8 && str_append(&envl, "U", 2) < 0) ||
 	    str_printf(&envl, "T%s", env_rcpt) < 0 ||
 	    str_append(&envl, "\0", 2) < 0 ||
 	    write_all(ep[1], envl.s, envl.len) < 0)

@@ -153,6 +153,36 @@ say "mailq: an empty queue"
 "$BIN/mailq" >"$T/mailq" || fail "mailq"
 [ "$(cat "$T/mailq")" = "-- 0 messages, 0 bytes" ] || fail "mailq: $(cat "$T/mailq")"
 
+say "damaged spool entries are moved to corrupt/, others still delivered"
+stop_queued
+mk() { # ID ENV-PRINTF [STATE-TEXT]
+	mkdir -p "$FACTEUR_SPOOL/queue/$1"
+	printf 'Subject: %s\n\nx\n' "$1" >"$FACTEUR_SPOOL/queue/$1/mess"
+	printf "$2" >"$FACTEUR_SPOOL/queue/$1/env"
+	[ -z "${3:-}" ] || printf '%s' "$3" >"$FACTEUR_SPOOL/queue/$1/state"
+}
+mk bad.env 'V1\0Fa@x\0Tjoe@demo.test\0Xfuture\0\0'
+mk bad.state 'V1\0Fa@x\0Tjoe@demo.test\0\0' "$(printf 'Q1\t5\t00000000\nR\t0\t0\tlocal\tjoe@demo.test\tjoe\t00000000\n')"
+mk good.nostate 'V1\0Fa@x\0Tjoe@demo.test\0\0'
+start_queued
+n=$((n + 1))
+wait_files "$MD/new" "$n"
+wait_log "qid=bad.env env: unknown version or record (a newer writer?); moved to corrupt/bad.env"
+wait_log "qid=bad.state state line 1: Invalid argument; moved to corrupt/bad.state"
+[ -f "$FACTEUR_SPOOL/corrupt/bad.env/env" ] && [ -f "$FACTEUR_SPOOL/corrupt/bad.state/mess" ] ||
+	fail "not in corrupt/: $(ls -R "$FACTEUR_SPOOL")"
+grep -q '^Subject: good.nostate$' "$(newest "$MD/new")" || fail "the good message"
+queue_empty
+# Those error lines are expected; keep them out of the check below.
+sed -i '/moved to corrupt/d' "$QLOG"
+
+say "queued -t: a bad control file is reported with its place"
+echo 5x >"$E/maximal_queue_lifetime"
+expect_rc 1 "$BIN/queued" -t
+grep -q "maximal_queue_lifetime:1:1: not a duration" "$T/stderr" || fail "queued -t said: $(cat "$T/stderr")"
+rm "$E/maximal_queue_lifetime"
+"$BIN/queued" -t || fail "queued -t on good files"
+
 say "SIGTERM: queued exits 0"
 kill "$QPID"
 wait "$QPID" || fail "queued exited $?"
