@@ -55,7 +55,7 @@ struct session S;
 
 static const char CAPS[] = "IMAP4rev1 LITERAL+ SASL-IR ID IDLE UIDPLUS MOVE "
 			   "UNSELECT NAMESPACE CHILDREN SPECIAL-USE ENABLE QUOTA "
-			   "QUOTA=RES-STORAGE QUOTA=RES-MESSAGE CONDSTORE";
+			   "QUOTA=RES-STORAGE QUOTA=RES-MESSAGE CONDSTORE ESEARCH";
 
 /* RFC 6154 folders, made at the first login that finds them missing. */
 static const struct {

@@ -1201,9 +1201,38 @@ cmd_search(const struct imap_cmd *c, size_t first, int uid)
 	struct skey *k = NULL;
 	const char *why;
 	uint64_t maxmod = 0;
+	int eret = -1; /* ESEARCH return options, -1: plain SEARCH */
+	uint32_t emin = 0, emax = 0, ecount = 0;
+	struct imap_seqset all;
 
 	search_modseq = 0;
+	imap_seqset_init(&all);
 
+	/* ESEARCH (RFC 4731): RETURN (MIN MAX COUNT ALL) */
+	if (i + 1 < c->nargs && imap_arg_atom_is(&c->args[i], "RETURN") &&
+	    c->args[i + 1].type == IMAP_ARG_LIST) {
+		const struct imap_arg *r = &c->args[i + 1];
+		size_t q;
+
+		eret = 0;
+		for (q = 0; q < r->nlist; q++) {
+			if (imap_arg_atom_is(&r->list[q], "MIN"))
+				eret |= 1;
+			else if (imap_arg_atom_is(&r->list[q], "MAX"))
+				eret |= 2;
+			else if (imap_arg_atom_is(&r->list[q], "COUNT"))
+				eret |= 4;
+			else if (imap_arg_atom_is(&r->list[q], "ALL"))
+				eret |= 8;
+			else {
+				reply("%s BAD Unknown RETURN option", c->tag);
+				return;
+			}
+		}
+		if (eret == 0)
+			eret = 8;
+		i += 2;
+	}
 	if (i + 1 < c->nargs && imap_arg_atom_is(&c->args[i], "CHARSET")) {
 		const char *cs = imap_arg_astring(&c->args[i + 1]);
 
@@ -1241,24 +1270,72 @@ cmd_search(const struct imap_cmd *c, size_t first, int uid)
 		return;
 	}
 	str_clear(&S.out);
-	(void)str_appendz(&S.out, "* SEARCH");
-	put(S.out.s, S.out.len);
+	if (eret < 0) {
+		(void)str_appendz(&S.out, "* SEARCH");
+		put(S.out.s, S.out.len);
+	}
 	for (vi = 0; vi < S.nv; vi++) {
+		uint32_t v;
+
 		if (msg_index(vi) < 0 || !eval(k, vi))
 			continue;
 		if (S.mb.m[msg_index(vi)].modseq > maxmod)
 			maxmod = S.mb.m[msg_index(vi)].modseq;
+		v = uid ? S.v[vi].uid : (uint32_t)vi + 1;
+		if (eret >= 0) {
+			/* in ascending order: a new range or a longer one */
+			if (ecount == 0)
+				emin = v;
+			emax = v;
+			ecount++;
+			if (all.n > 0 && all.r[all.n - 1].hi + 1 == v) {
+				all.r[all.n - 1].hi = v;
+			} else {
+				if (all.n == all.cap) {
+					size_t nc = all.cap ? all.cap * 2 : 16;
+					struct imap_range *nr = realloc(all.r,
+					    nc * sizeof *nr);
+
+					if (nr == NULL)
+						oom();
+					all.r = nr;
+					all.cap = nc;
+				}
+				all.r[all.n].lo = all.r[all.n].hi = v;
+				all.n++;
+			}
+			continue;
+		}
 		str_clear(&S.out);
-		(void)str_printf(&S.out, " %" PRIu32,
-		    uid ? S.v[vi].uid : (uint32_t)vi + 1);
+		(void)str_printf(&S.out, " %" PRIu32, v);
 		put(S.out.s, S.out.len);
 	}
-	if (search_modseq && maxmod > 0) {
+	if (eret >= 0) {
+		str_clear(&S.out);
+		(void)str_appendz(&S.out, "* ESEARCH (TAG ");
+		(void)imap_put_string(&S.out, c->tag, strlen(c->tag));
+		(void)str_appendz(&S.out, uid ? ") UID" : ")");
+		if ((eret & 1) && ecount > 0)
+			(void)str_printf(&S.out, " MIN %" PRIu32, emin);
+		if ((eret & 2) && ecount > 0)
+			(void)str_printf(&S.out, " MAX %" PRIu32, emax);
+		if (eret & 4)
+			(void)str_printf(&S.out, " COUNT %" PRIu32, ecount);
+		if ((eret & 8) && ecount > 0) {
+			(void)str_appendz(&S.out, " ALL ");
+			if (imap_seqset_format(&all, &S.out) < 0)
+				oom();
+		}
+		if (search_modseq && maxmod > 0)
+			(void)str_printf(&S.out, " MODSEQ %" PRIu64, maxmod);
+		put(S.out.s, S.out.len);
+	} else if (search_modseq && maxmod > 0) {
 		str_clear(&S.out);
 		(void)str_printf(&S.out, " (MODSEQ %" PRIu64 ")", maxmod);
 		put(S.out.s, S.out.len);
 	}
 	putz("\r\n");
+	imap_seqset_free(&all);
 	skey_free(k);
 	updates(0, uid);
 	reply("%s OK %sSEARCH completed", c->tag, uid ? "UID " : "");

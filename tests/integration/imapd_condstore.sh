@@ -1,4 +1,4 @@
-# imapd and CONDSTORE (RFC 7162): SELECT (CONDSTORE) and HIGHESTMODSEQ,
+# imapd and CONDSTORE (RFC 7162) and ESEARCH (RFC 4731): SELECT (CONDSTORE) and HIGHESTMODSEQ,
 # FETCH MODSEQ and (CHANGEDSINCE), STORE (UNCHANGEDSINCE) with
 # [MODIFIED], SEARCH MODSEQ, STATUS HIGHESTMODSEQ, ENABLE; a flag change
 # made by another program (a rename) gets a new MODSEQ.  imapd runs
@@ -56,4 +56,21 @@ printf 'a EXAMINE INBOX\r\nb FETCH 1:* (FLAGS) (CHANGEDSINCE 5)\r\nz LOGOUT\r\n'
 grep -qx '\* OK \[HIGHESTMODSEQ 6\] Highest' "$T/o" || fail "HIGHESTMODSEQ: $(cat "$T/o")"
 grep -qx '\* 2 FETCH (FLAGS (\\Answered \\Flagged) MODSEQ (6))' "$T/o" || fail "CHANGEDSINCE: $(cat "$T/o")"
 grep -q '^\* 1 FETCH' "$T/o" && fail "an unchanged message was sent: $(cat "$T/o")"
+say "ESEARCH (RFC 4731): RETURN (MIN MAX COUNT ALL), an empty result, RETURN ()"
+printf 'a SELECT INBOX\r\nb SEARCH RETURN (MIN MAX COUNT) UNFLAGGED\r\nc UID SEARCH RETURN () ALL\r\nd SEARCH RETURN (ALL COUNT) FLAGGED\r\ne SEARCH RETURN (COUNT MIN) DRAFT\r\nf SEARCH RETURN (SAVE) ALL\r\ng SEARCH RETURN (MAX) MODSEQ 6\r\nz LOGOUT\r\n' |
+	run | grep 'SEARCH\|^[b-g] ' >"$T/o"
+cat >"$T/want" <<'EOW'
+* ESEARCH (TAG "b") MIN 1 MAX 1 COUNT 1
+b OK SEARCH completed
+* ESEARCH (TAG "c") UID ALL 1:2
+c OK UID SEARCH completed
+* ESEARCH (TAG "d") COUNT 1 ALL 2
+d OK SEARCH completed
+* ESEARCH (TAG "e") COUNT 0
+e OK SEARCH completed
+f BAD Unknown RETURN option
+* ESEARCH (TAG "g") MAX 2 MODSEQ 6
+g OK SEARCH completed
+EOW
+diff "$T/want" "$T/o" || fail "ESEARCH transcript differs"
 exit 0
