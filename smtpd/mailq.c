@@ -291,7 +291,12 @@ delete_msg(const char *id)
 	if (id[0] == '\0' || id[0] == '.' || strchr(id, '/') != NULL ||
 	    strlen(id) >= UNIQ_MAX)
 		log_die(RC_USAGE, "not a queue id: %s", id);
-	lockfd = openat(spoolfd, "queued.lock", O_RDWR | O_CLOEXEC);
+	/* queued holds this lock while it runs; a read-only descriptor is
+	 * enough for flock. */
+	lockfd = openat(spoolfd, "queued.lock", O_RDONLY | O_CLOEXEC);
+	if (lockfd < 0 && errno != ENOENT)
+		log_die(RC_FAIL, "unable to open queued.lock (to tell whether "
+		    "queued runs): %s", strerror(errno));
 	queued_runs = lockfd >= 0 && flock(lockfd, LOCK_EX | LOCK_NB) < 0;
 	/* Out of todo/ first: a rename into tmp/, which is garbage. */
 	snprintf(gone, sizeof gone, "%s.deleted", id);

@@ -2377,9 +2377,15 @@ main(int argc, char **argv)
 	S.todofd = open_dir("todo", 1);
 	S.tmpfd = open_dir("tmp", 1);
 	S.queuefd = open_dir("queue", 1);
-	if (mkfifoat(S.spoolfd, "trigger", 0620) < 0 && errno != EEXIST)
+	if (mkfifoat(S.spoolfd, "trigger", 0620) == 0) {
+		/* Group-writable whatever the umask: enqueue runs setgid. */
+		if (fchmodat(S.spoolfd, "trigger", 0620, 0) < 0)
+			log_warn("unable to chmod the trigger: %s",
+			    strerror(errno));
+	} else if (errno != EEXIST) {
 		log_die(RC_TEMP, "unable to make the trigger: %s",
 		    strerror(errno));
+	}
 	S.trigfd = openat(S.spoolfd, "trigger", O_RDONLY | O_NONBLOCK |
 	    O_CLOEXEC);
 	/* A writer of our own, so the FIFO never reads as ended. */

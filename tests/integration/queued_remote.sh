@@ -58,6 +58,21 @@ grep -q 'rcpt=<tempone@remote.test> kind=remote result=ok .*attempt=2 ' "$QLOG" 
 	fail "no ok line: $(grep tempone "$QLOG")"
 grep -q '^RCPT TO:<tempone@remote.test>' "$T/sink/2.txt" || fail "second transaction"
 
+say "destination_recipient_limit splits a domain's recipients into transactions"
+echo 2 >"$E/destination_recipient_limit"
+kill -HUP "$QPID"
+wait_log "control files reloaded"
+ntx=$(ls "$T/sink" | grep -c '\.txt$')
+printf 'Subject: split\n\nsplit\n' | inject joe@demo.test s1@split.test s2@split.test s3@split.test
+wait_files "$T/sink" $((ntx + 3))
+queue_empty
+a=$(ls "$T/sink" | grep '\.txt$' | sort -n | tail -n 2 | head -1) b=$(ls "$T/sink" | grep '\.txt$' | sort -n | tail -n 1)
+ca=$(grep -c '^RCPT TO:<s[123]@split.test>' "$T/sink/$a") cb=$(grep -c '^RCPT TO:<s[123]@split.test>' "$T/sink/$b")
+# (the two run at once: either may finish first)
+[ "$ca$cb" = 21 ] || [ "$ca$cb" = 12 ] || fail "transactions of $ca and $cb recipients: $(cat "$T/sink/$a" "$T/sink/$b")"
+rm "$E/destination_recipient_limit"
+kill -HUP "$QPID"
+
 say "a slow destination does not hold up another"
 printf 'Subject: slow\n\nslow\n' | inject joe@demo.test x@slowpoke.test
 sleep 1 # (so that the slow one surely started first)
