@@ -1,7 +1,7 @@
 # sendmail: recipients from the command line and from To/Cc/Bcc (-t),
 # Bcc removed, Date/Message-ID/From added when missing, -f/-F, -i and the
-# lone-dot end, CRLF input, DSN flags, -bs (SMTP on stdin through smtpd),
-# -bp, -q, and its exit codes.  Every message is read back from the spool.
+# lone-dot end, CRLF input, DSN flags, -bm and ignored legacy flags, -bs
+# (SMTP on stdin through smtpd), -bp, -q, and its exit codes.  Every message is read back from the spool.
 . "$(dirname "$0")/lib.sh"
 set -e
 SM="$BIN/sendmail"
@@ -62,6 +62,13 @@ printf 'Subject: four\n\nx\n' | "$SM" -F 'Jo Bloggs' -f '<>' -N success,failure 
 take "dsn"
 want_env 'F\nEQQ1\nRHDRS\nTbob@example.org\nNSUCCESS,FAILURE\n\n' "dsn"
 grep -q "^From: \"Jo Bloggs\" <$me@example.org>\$" "$T/mess" || fail "-F: $(grep ^From: "$T/mess")"
+
+say "-bm and the legacy flags scripts pass (-oem -odb -oQ -v -m -e -B -L -h -C -X) are accepted and ignored"
+printf 'Subject: legacy\n\nold script\n' | "$SM" -bm -oem -odb -oQ/var/spool/x -v -m -e -B 8BITMIME \
+	-L tag -h 17 -C /nonexistent.cf -X /dev/null -f old@example.org bob@example.org
+take "legacy"
+want_env 'Fold@example.org\nTbob@example.org\n\n' "legacy"
+tail -n 1 "$T/mess" | grep -qx 'old script' || fail "legacy flags: body"
 
 say "errors: no recipients 64, bad option 64, failing queue 75, refused 65"
 echo x | expect_rc 64 "$SM" -i
