@@ -35,6 +35,7 @@
 
 #include "control.h"
 #include "dhcpconf.h"
+#include "dhcpisc.h"
 #include "dhcplease.h"
 #include "dhcppkt.h"
 #include "dhcpsrv.h"
@@ -54,6 +55,7 @@ struct cfg {
 	const char *conf_path;
 	const char *lease_dir;
 	const char *user;
+	const char *migrate; /* an ISC dhcpd.leases to start from */
 	int check_only;
 	int notify_fd;
 	int port;
@@ -135,7 +137,8 @@ usage(void)
 {
 	log_die(RC_PERM,
 	    "usage: dhcpd [-t] [-c dhcpd.conf] [-l leasedir] [-u user] "
-	    "[-i ifname]... [-R ifname|any]... [-d fd]");
+	    "[-i ifname]... [-R ifname|any]... [-d fd] [-C n] "
+	    "[-m dhcpd.leases]");
 }
 
 static unsigned
@@ -164,7 +167,7 @@ parse_args(int argc, char **argv, struct cfg *c)
 	c->lease_dir = getenv("FACTEUR_DHCP_LEASES");
 	if (c->lease_dir == NULL || *c->lease_dir == '\0')
 		c->lease_dir = "/var/lib/facteur/dhcpd";
-	while ((ch = getopt(argc, argv, "tc:l:u:i:R:d:C:")) != -1) {
+	while ((ch = getopt(argc, argv, "tc:l:u:i:R:d:C:m:")) != -1) {
 		switch (ch) {
 		case 't':
 			c->check_only = 1;
@@ -197,6 +200,9 @@ parse_args(int argc, char **argv, struct cfg *c)
 				log_die(RC_PERM, "bad -d %s", optarg);
 			c->notify_fd = (int)v;
 			break;
+		case 'm':
+			c->migrate = optarg;
+			break;
 		case 'C':
 			if (num_u64z(optarg, UINT32_MAX, &v) != 0 || v == 0)
 				log_die(RC_PERM, "bad -C %s", optarg);
@@ -223,6 +229,101 @@ load_conf(const char *path, struct dhcpconf *conf)
 		return -1;
 	}
 	return 0;
+}
+
+/* ----------------------------------------------------------- migration */
+
+#define ISC_LEASES_MAX ((size_t)1 << 28)
+
+/* Reads a whole regular file; 0, or -1 with a reason in why. */
+static int
+read_all(const char *path, char **buf_r, size_t *len_r, const char **why)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*why = NULL;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > ISC_LEASES_MAX) {
+		close(fd);
+		*why = "not a regular file of at most 256 MB";
+		return -1;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while (got < (size_t)st.st_size) {
+		r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	*buf_r = buf;
+	*len_r = got;
+	return 0;
+}
+
+struct migration {
+	struct state *s; /* NULL under -t: parse only */
+	int failed;
+};
+
+static void
+migrate_cb(void *ctx, const struct lease_rec *r)
+{
+	struct migration *mg = ctx;
+
+	if (mg->s == NULL)
+		return;
+	if (lease_db_append(&mg->s->db, r) != 0)
+		mg->failed = 1;
+	dhcpsrv_load(mg->s->srv, r, now_s());
+}
+
+/*
+ * -m: at the first start (an empty lease database), the leases of ISC
+ * dhcpd's lease file become the first journal records, durable before
+ * the first packet is read.  A bad file stops dhcpd, like a bad
+ * configuration.  s is NULL under -t (only check the file).
+ */
+static void
+migrate(struct state *s, const char *path, const struct lease_stats *ls)
+{
+	struct migration mg = { s, 0 };
+	struct dhcpisc_err err;
+	const char *why;
+	char *text;
+	size_t len;
+	long n;
+
+	if (s != NULL && ls->records > 0) {
+		log_info("lease database not empty: %s not read", path);
+		return;
+	}
+	if (read_all(path, &text, &len, &why) != 0)
+		log_die(RC_PERM, "unable to read %s: %s", path,
+		    why != NULL ? why : strerror(errno));
+	n = dhcpisc_parse(text, len, migrate_cb, &mg, &err);
+	free(text);
+	if (n < 0)
+		log_die(RC_PERM, "%s:%u:%u: %s", path, err.line, err.col,
+		    err.reason);
+	if (s == NULL)
+		return;
+	if (mg.failed || lease_db_write(&s->db) != 0 ||
+	    lease_db_sync(&s->db) != 0)
+		log_die(RC_TEMP, "unable to record the migrated leases: %s",
+		    strerror(errno));
+	log_info("migrated %ld leases from %s", n, path);
 }
 
 /* ------------------------------------------------------- commit thread */
@@ -1004,13 +1105,18 @@ main(int argc, char **argv)
 		log_die(RC_TEMP, "out of memory");
 	if (load_conf(cfg.conf_path, s->conf) != 0)
 		return RC_PERM;
-	if (cfg.check_only)
+	if (cfg.check_only) {
+		if (cfg.migrate != NULL)
+			migrate(NULL, cfg.migrate, NULL);
 		return RC_OK;
+	}
 	if ((s->srv = dhcpsrv_new(s->conf)) == NULL)
 		log_die(RC_TEMP, "out of memory");
 	if (lease_db_open(cfg.lease_dir, load_cb, s->srv, &s->db, &ls) != 0)
 		log_die(RC_TEMP, "unable to open leases in %s: %s",
 		    cfg.lease_dir, strerror(errno));
+	if (cfg.migrate != NULL)
+		migrate(s, cfg.migrate, &ls);
 	dhcpsrv_loaded(s->srv, now_s());
 	if (ls.torn)
 		log_warn("lease journal ended in a torn record: cut off");

@@ -2,7 +2,7 @@
 # namespace's hosts file), bad configurations, the ping check, hostile
 # packets, DISCOVER and DECLINE floods, SIGHUP reload, and SIGKILL in
 # the middle of a stream of exchanges (and of compactions) losing no
-# ACKed lease.
+# ACKed lease, and the migration of an ISC dhcpd.leases (-m).
 . "$(dirname "$0")/lib.sh"
 set -e
 . "$(dirname "$0")/dhcplib.inc"
@@ -167,5 +167,52 @@ while read -r mac ip; do
 	grep -q "^ip=$ip mac=$mac " "$T/after" || fail "ACKed lease $ip $mac lost after SIGKILL"
 done <"$T/acked"
 echo "acked before SIGKILL: $n, all present after restart"
+stop_dhcpd
+
+say "-m: ISC dhcpd's lease file migrated at the first start"
+end=$(( $(date +%s) + 3600 ))
+cat >"$T/isc.leases" <<ISC
+# This lease file was written by isc-dhcp-4.4.3-P1
+authoring-byte-order little-endian;
+server-duid "\000\001\000\001-\017\241\247";
+lease 10.0.42.20 {
+  starts epoch $(date +%s);
+  ends epoch $end;
+  binding state active;
+  next binding state free;
+  hardware ethernet 02:42:00:00:02:02;
+  uid "\001\002B\000\000\002\002";
+  client-hostname "old-pc";
+}
+lease 10.0.42.21 {
+  starts 4 2026/12/03 10:00:00;
+  ends 4 2026/12/03 10:10:00;
+  binding state free;
+  hardware ethernet 02:42:00:00:02:03;
+}
+ISC
+ins "$BIN/dhcpd" -t -c "$T/good.conf" -m "$T/isc.leases" 2>"$T/err" || fail "-t -m: $(cat "$T/err")"
+printf 'lease 10.0.42.22 {\n  ends 4 2026/13/03 10:10:00;\n}\n' >"$T/bad.leases"
+set +e
+ins "$BIN/dhcpd" -t -c "$T/good.conf" -m "$T/bad.leases" 2>"$T/err"
+rc=$?
+set -e
+[ "$rc" = 100 ] || fail "-t -m on a bad lease file exited $rc"
+grep -q "$T/bad.leases:2:10: expected a date YYYY/MM/DD" "$T/err" || fail "message: $(cat "$T/err")"
+rm -rf "$LEASES"
+cp "$T/good.conf" "$T/dhcpd.conf"
+start_dhcpd "$T/dhcpd.conf" -m "$T/isc.leases"
+dlog | grep -q "migrated 2 leases from $T/isc.leases" || fail "no migration: $(dlog)"
+"$BIN/dhcp-leases" -l "$LEASES" >"$T/migrated"
+grep -q "^ip=10.0.42.20 mac=02:42:00:00:02:02 clientid=01024200000202 hostname=old-pc state=active expires=$end\$" "$T/migrated" ||
+	fail "migrated lease: $(cat "$T/migrated")"
+grep -q 'ip=10.0.42.21 ' "$T/migrated" && fail "a free ISC lease listed active"
+# The client comes back to the server that replaced ISC's: same address.
+ip=$(udhcp 02:42:00:00:02:02)
+[ "$ip" = 10.0.42.20 ] || fail "migrated client got $ip"
+stop_dhcpd
+# Not read again once the database has leases.
+start_dhcpd "$T/dhcpd.conf" -m "$T/bad.leases"
+dlog | grep -q "lease database not empty: $T/bad.leases not read" || fail "-m on a full database: $(dlog)"
 stop_dhcpd
 echo ok
