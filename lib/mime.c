@@ -784,7 +784,7 @@ parse_entity(struct scan *s, size_t pi, int digest)
 	struct mime_msg *m = s->m;
 	struct mime_part *p;
 	size_t ls, le, hs, hbare, bs, blf, bbare, hlen, end, nlf, nbare;
-	size_t own, child;
+	size_t own, child, last;
 	int close = 0, is_mp, is_msg, is_digest;
 	struct mime_sref b;
 
@@ -902,8 +902,14 @@ parse_entity(struct scan *s, size_t pi, int digest)
 	end = s->off;
 	nlf = s->nlf;
 	nbare = s->nbare;
+	last = m->parts[pi].child;
+	while (last != MIME_NONE && m->parts[last].next != MIME_NONE)
+		last = m->parts[last].next;
 	if (s->hit != MIME_NONE && !s->hit_in_hdr && end > bs &&
-	    s->buf[end - 1] == '\n') {
+	    s->buf[end - 1] == '\n' &&
+	    /* Not past the end of the last child (an empty last part). */
+	    (last == MIME_NONE ||
+		m->parts[last].body_off + m->parts[last].body_len < end)) {
 		nlf--;
 		if (end - bs >= 2 && s->buf[end - 2] == '\r') {
 			end -= 2;
