@@ -566,6 +566,59 @@ test_acquire_renew_rebind_expire(void **state)
 }
 
 static void
+test_send_statements(void **state)
+{
+	size_t n;
+	const uint8_t *v;
+
+	(void)state;
+	start("send dhcp-client-identifier \"host-7\";\n"
+	      "send dhcp-lease-time 3600;\n"
+	      "send vendor-class-identifier \"facteur\";\n"
+	      "send host-name \"fantasia\";\n"
+	      "request subnet-mask, routers;\nrequire domain-name;",
+	    NULL, 0, 0);
+	sent(DHCPDISCOVER, DCL_RAW_BCAST);
+	v = dhcp_opt(&msg, DHO_CLIENT_ID, &n);
+	assert_int_equal(n, 6);
+	assert_memory_equal(v, "host-7", 6);
+	v = dhcp_opt(&msg, DHO_LEASE_TIME, &n);
+	assert_int_equal(n, 4);
+	assert_memory_equal(v, "\0\0\x0e\x10", 4);
+	v = dhcp_opt(&msg, DHO_VENDOR_CLASS, &n);
+	assert_memory_equal(v, "facteur", 7);
+	v = dhcp_opt(&msg, DHO_HOST_NAME, &n);
+	assert_memory_equal(v, "fantasia", 8);
+	/* request, then require's codes not already there. */
+	v = dhcp_opt(&msg, DHO_PRL, &n);
+	assert_int_equal(n, 3);
+	assert_memory_equal(v, "\x01\x03\x0f", 3);
+	/* A RELEASE carries only what RFC 2131 table 5 allows. */
+	n = reply(DHCPOFFER, dcl.xid, YI, SRV, 60, NULL);
+	assert_int_equal(input(10, n, SRV), 0);
+	sent(DHCPREQUEST, DCL_RAW_BCAST);
+	assert_true(dhcp_has(&msg, DHO_LEASE_TIME));
+	n = reply(DHCPACK, dcl.xid, YI, SRV, 60, NULL);
+	assert_int_equal(input(10, n, SRV), 0);
+	dcl_release(&dcl, 20, &act);
+	sent(DHCPRELEASE, DCL_UDP_UNICAST);
+	assert_false(dhcp_has(&msg, DHO_PRL));
+	assert_false(dhcp_has(&msg, DHO_HOST_NAME));
+	assert_false(dhcp_has(&msg, DHO_LEASE_TIME));
+	assert_false(dhcp_has(&msg, DHO_REQUESTED_IP));
+	assert_memory_equal(dhcp_opt(&msg, DHO_CLIENT_ID, &n), "host-7", 6);
+	/* gethostname(): a name that is not one is not sent. */
+	start("send host-name = gethostname();", NULL, 0, 0);
+	sent(DHCPDISCOVER, DCL_RAW_BCAST);
+	assert_true(dhcp_has(&msg, DHO_HOST_NAME));
+	assert_memory_equal(dhcp_opt(&msg, DHO_HOST_NAME, &n), "debian", 6);
+	strcpy(dcl.hostname, "bad;name");
+	dcl_timer(&dcl, dcl_next(&dcl), &act);
+	sent(DHCPDISCOVER, DCL_RAW_BCAST);
+	assert_false(dhcp_has(&msg, DHO_HOST_NAME));
+}
+
+static void
 test_select_timeout(void **state)
 {
 	size_t n;
@@ -671,7 +724,7 @@ test_decline(void **state)
 	sent(DHCPDECLINE, DCL_RAW_BCAST);
 	assert_int_equal(optip(DHO_REQUESTED_IP), YI);
 	assert_int_equal(optip(DHO_SERVER_ID), SRV);
-	assert_null(dhcp_opt(&msg, DHO_PRL, NULL));
+	assert_false(dhcp_has(&msg, DHO_PRL));
 	assert_null(act.reason);
 	assert_int_equal(dcl.st, DCL_WAIT);
 	assert_true(dcl_next(&dcl) >= 12000);
@@ -873,6 +926,7 @@ main(void)
 		cmocka_unit_test(test_config_merge),
 		cmocka_unit_test(test_env_sanitised),
 		cmocka_unit_test(test_acquire_renew_rebind_expire),
+		cmocka_unit_test(test_send_statements),
 		cmocka_unit_test(test_select_timeout),
 		cmocka_unit_test(test_reject_require),
 		cmocka_unit_test(test_nak),
