@@ -84,10 +84,18 @@ resolve(const struct imap_cmd *c, const struct imap_arg *a, int uid,
 
 static struct str raw, crlf;
 static uint32_t loaded_uid;
+static int loaded_full; /* crlf holds the whole message, not the header */
 
-/* Loads message i (view index) with CRLF line ends into crlf. */
+#define HEADER_READ_MAX (1024 * 1024) /* header bytes kept for sections */
+
+/*
+ * Loads message i (view index) with CRLF line ends into crlf: the whole
+ * message (full), or its header section only, read up to the empty line
+ * (at most HEADER_READ_MAX bytes).  Bodies are never held for FETCH: see
+ * stream_range.
+ */
 static int
-load(size_t i)
+load_part(size_t i, int full)
 {
 	ssize_t j = msg_index(i);
 	int fd;
@@ -95,7 +103,8 @@ load(size_t i)
 	ssize_t r;
 	size_t k;
 
-	if (loaded_uid == S.v[i].uid && loaded_uid != 0)
+	if (loaded_uid == S.v[i].uid && loaded_uid != 0 &&
+	    (loaded_full || !full))
 		return 0;
 	loaded_uid = 0;
 	str_clear(&raw);
@@ -114,8 +123,16 @@ load(size_t i)
 			close(fd);
 			return -1;
 		}
+		if (!full && (hdr_end(raw.s, raw.len) < raw.len ||
+		    raw.len >= HEADER_READ_MAX))
+			break;
 	}
 	close(fd);
+	if (!full) {
+		size_t e = hdr_end(raw.s ? raw.s : "", raw.len);
+
+		str_truncate(&raw, e);
+	}
 	if (str_reserve(&crlf, raw.len + raw.len / 16 + 16) < 0)
 		return -1;
 	for (k = 0; k < raw.len; k++) {
@@ -125,9 +142,127 @@ load(size_t i)
 		if (str_appendc(&crlf, raw.s[k]) < 0)
 			return -1;
 	}
-	S.mb.m[j].vsize = crlf.len;
+	if (full)
+		S.mb.m[j].vsize = crlf.len;
+	str_free(&raw); /* a large message's memory is not kept */
 	loaded_uid = S.v[i].uid;
+	loaded_full = full;
 	return 0;
+}
+
+static int
+load(size_t i)
+{
+	return load_part(i, 1);
+}
+
+static int
+load_header(size_t i)
+{
+	return load_part(i, 0);
+}
+
+/*
+ * One pass over fd from its start: the size with CRLF line ends, and the
+ * CRLF size of the header section through its empty line (the whole
+ * size when there is none).
+ */
+static int
+count_crlf(int fd, uint64_t *size_r, uint64_t *hdr_r)
+{
+	char buf[65536];
+	uint64_t size = 0, hdr = 0;
+	ssize_t r, k;
+	int prev_cr = 0, bol = 1, in_hdr = 1, line_empty = 1;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -1;
+	while ((r = read(fd, buf, sizeof buf)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		for (k = 0; k < r; k++) {
+			char ch = buf[k];
+
+			size += ch == '\n' && !prev_cr ? 2 : 1;
+			if (in_hdr) {
+				if (ch == '\n') {
+					if (line_empty) {
+						in_hdr = 0;
+						hdr = size;
+					}
+					line_empty = 1;
+					bol = 1;
+				} else if (!(ch == '\r' && bol)) {
+					line_empty = 0;
+					bol = 0;
+				}
+			}
+			prev_cr = ch == '\r';
+		}
+	}
+	*size_r = size;
+	*hdr_r = in_hdr ? size : hdr;
+	return 0;
+}
+
+/* The part of n bytes at CRLF position pos that lies in [from, end). */
+static void
+emit(const char *p, uint64_t n, uint64_t pos, uint64_t from, uint64_t end)
+{
+	uint64_t lo = pos > from ? pos : from;
+	uint64_t hi = pos + n < end ? pos + n : end;
+
+	if (lo < hi)
+		put(p + (lo - pos), (size_t)(hi - lo));
+}
+
+/*
+ * Writes bytes [from, from + len) of fd's CRLF form to the client; pads
+ * with spaces if the file gave fewer (so the literal's length holds).
+ */
+static void
+stream_range(int fd, uint64_t from, uint64_t len)
+{
+	char buf[65536];
+	uint64_t pos = 0, end = from + len;
+	ssize_t r = 0, k;
+	int prev_cr = 0;
+
+	if (fd >= 0 && lseek(fd, 0, SEEK_SET) == 0) {
+		while (pos < end && (r = read(fd, buf, sizeof buf)) != 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				break;
+			for (k = 0; k < r && pos < end;) {
+				char *nl = memchr(buf + k, '\n', (size_t)(r - k));
+				ssize_t e = nl != NULL ? nl - buf : r;
+
+				if (e > k) {
+					emit(buf + k, (uint64_t)(e - k), pos, from,
+					    end);
+					pos += (uint64_t)(e - k);
+					prev_cr = buf[e - 1] == '\r';
+				}
+				k = e;
+				if (nl == NULL)
+					break;
+				if (!prev_cr) {
+					emit("\r", 1, pos, from, end);
+					pos++;
+				}
+				emit("\n", 1, pos, from, end);
+				pos++;
+				prev_cr = 0;
+				k++;
+			}
+		}
+	}
+	for (; pos < end; pos++)
+		if (pos >= from)
+			put(" ", 1);
 }
 
 /* The ",W=n" of a name, else 0. */
@@ -154,8 +289,18 @@ msg_size(size_t i, uint64_t *size_r)
 		return -1;
 	if (S.mb.m[j].vsize == 0)
 		S.mb.m[j].vsize = name_vsize(S.mb.m[j].name);
-	if (S.mb.m[j].vsize == 0 && load(i) < 0)
-		return -1;
+	if (S.mb.m[j].vsize == 0) {
+		uint64_t h;
+		int fd = mbox_msg_open(&S.mb, (size_t)j);
+
+		if (fd < 0)
+			return -1;
+		if (count_crlf(fd, &S.mb.m[j].vsize, &h) < 0) {
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
 	*size_r = S.mb.m[j].vsize;
 	return 0;
 }
@@ -425,6 +570,43 @@ section(const struct fitem *it, struct str *out)
 	}
 }
 
+/* BODY[] and BODY[TEXT] (with a partial) straight from the file. */
+static void
+fetch_stream(size_t vi, const struct fitem *it)
+{
+	ssize_t j = msg_index(vi);
+	int fd = j >= 0 ? mbox_msg_open(&S.mb, (size_t)j) : -1;
+	uint64_t size = 0, hdr = 0, base, total, o, l;
+
+	if (fd < 0 || count_crlf(fd, &size, &hdr) < 0) {
+		log_warn("unable to read message uid=%" PRIu32 ": %s",
+		    S.v[vi].uid, strerror(errno));
+		size = hdr = 0;
+	}
+	if (j >= 0)
+		S.mb.m[j].vsize = size;
+	base = it->sect == S_TEXT ? hdr : 0;
+	total = size - base;
+	o = 0;
+	l = total;
+	str_clear(&S.out);
+	if (it->partial) {
+		o = it->off < total ? it->off : total;
+		l = total - o < it->len ? total - o : it->len;
+		(void)str_printf(&S.out, "%s<%" PRIu64 "> {%" PRIu64 "}\r\n",
+		    it->label.s, it->off, l);
+	} else {
+		(void)str_printf(&S.out, "%s {%" PRIu64 "}\r\n", it->label.s, l);
+	}
+	put(S.out.s, S.out.len);
+	if (fd >= 0) {
+		stream_range(fd, base + o, l);
+		close(fd);
+	} else {
+		stream_range(-1, 0, l);
+	}
+}
+
 void
 cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
 {
@@ -601,7 +783,11 @@ cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
 				put(S.out.s, S.out.len);
 				break;
 			default:
-				if (load(vi) < 0) {
+				if (it->sect == S_FULL || it->sect == S_TEXT) {
+					fetch_stream(vi, it);
+					break;
+				}
+				if (load_header(vi) < 0) {
 					log_warn("unable to read message uid=%"
 						 PRIu32 ": %s",
 					    S.v[vi].uid, strerror(errno));
@@ -1156,7 +1342,7 @@ eval(const struct skey *k, size_t vi)
 	case K_SBEFORE:
 	case K_SON:
 	case K_SSINCE:
-		if (load(vi) < 0)
+		if (load_header(vi) < 0)
 			return 0;
 		day = header_day();
 		if (day == INT64_MIN)
@@ -1169,7 +1355,7 @@ eval(const struct skey *k, size_t vi)
 	case K_SEQ:
 		return imap_seqset_contains(&k->set, (uint32_t)vi + 1);
 	case K_HEADER:
-		return load(vi) == 0 && header_has(k->s1, k->s2);
+		return load_header(vi) == 0 && header_has(k->s1, k->s2);
 	case K_BODY:
 	case K_TEXT: {
 		size_t hend;

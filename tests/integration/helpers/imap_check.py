@@ -115,6 +115,22 @@ def session(md):
         size = int(re.search(rb"RFC822.SIZE (\d+)", head).group(1))
         check(size == len(body), "RFC822.SIZE %d but %d bytes" % (size, len(body)))
         check(body in ondisk.values(), "a fetched message differs from every file")
+    # BODY[TEXT] and partials of BODY[] and BODY[TEXT], byte for byte
+    rng = __import__("random").Random(3501)
+    for (head, body) in msgs:
+        uid = int(re.search(rb"UID (\d+)", head).group(1))
+        text = body[body.index(b"\r\n\r\n") + 4:] if b"\r\n\r\n" in body else b""
+        data = ok(m.uid("FETCH", str(uid), "(BODY.PEEK[TEXT])"), "FETCH TEXT")
+        check(data[0][1] == text, "BODY[TEXT] of UID %d differs" % uid)
+        for _ in range(3):
+            o = rng.randint(0, len(body) + 10)
+            ln = rng.randint(1, 5000)
+            data = ok(m.uid("FETCH", str(uid), "(BODY.PEEK[]<%d.%d>)" % (o, ln)), "partial")
+            got = data[0][1] if isinstance(data[0], tuple) else b""
+            check(got == body[o:o + ln], "BODY[]<%d.%d> of UID %d differs" % (o, ln, uid))
+            data = ok(m.uid("FETCH", str(uid), "(BODY.PEEK[TEXT]<%d.%d>)" % (o, ln)), "partial")
+            got = data[0][1] if isinstance(data[0], tuple) else b""
+            check(got == text[o:o + ln], "BODY[TEXT]<%d.%d> of UID %d differs" % (o, ln, uid))
     uids = [int(re.search(rb"UID (\d+)", h).group(1)) for h, _ in msgs]
     check(uids == sorted(uids) and len(set(uids)) == len(uids), "UIDs %r" % uids)
     # BODY.PEEK left everything unseen; BODY[] sets \Seen
