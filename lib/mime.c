@@ -233,6 +233,13 @@ parse_params(struct lex *x, struct pscratch *ps)
 	}
 }
 
+/* The value of raw parameter k (the scratch may be unallocated). */
+static const char *
+pval(const struct pscratch *ps, size_t k)
+{
+	return ps->vals.s == NULL ? "" : ps->vals.s + ps->rp[k].voff;
+}
+
 static int
 add_param(struct mime_msg *m, const char *n, size_t nl, const char *v,
     size_t vl)
@@ -330,7 +337,7 @@ store_params(struct mime_msg *m, struct pscratch *ps, size_t *first,
 			&ext))
 			continue;
 		if (add_param(m, ps->rp[i].name, ps->rp[i].namelen,
-			ps->vals.s + ps->rp[i].voff, ps->rp[i].vlen) < 0)
+			pval(ps, i), ps->rp[i].vlen) < 0)
 			goto out;
 		ps->rp[i].used = 1;
 	}
@@ -341,7 +348,7 @@ store_params(struct mime_msg *m, struct pscratch *ps, size_t *first,
 		    &ext);
 		if (sec < 0) {
 			if (add_param(m, ps->rp[i].name, ps->rp[i].namelen,
-				ps->vals.s + ps->rp[i].voff, ps->rp[i].vlen) < 0)
+				pval(ps, i), ps->rp[i].vlen) < 0)
 				goto out;
 			ps->rp[i].used = 1;
 			continue;
@@ -383,10 +390,10 @@ store_params(struct mime_msg *m, struct pscratch *ps, size_t *first,
 			    str_append(&j, "''", 2) < 0)
 				goto out;
 			if (!anyext || kext) {
-				if (str_append(&j, ps->vals.s + ps->rp[at].voff,
+				if (str_append(&j, pval(ps, at),
 					ps->rp[at].vlen) < 0)
 					goto out;
-			} else if (pct_append(&j, ps->vals.s + ps->rp[at].voff,
+			} else if (pct_append(&j, pval(ps, at),
 				       ps->rp[at].vlen) < 0) {
 				goto out;
 			}
@@ -415,7 +422,7 @@ store_params(struct mime_msg *m, struct pscratch *ps, size_t *first,
 					break;
 				if (add_param(m, ps->rp[at].name,
 					ps->rp[at].namelen,
-					ps->vals.s + ps->rp[at].voff,
+					pval(ps, at),
 					ps->rp[at].vlen) < 0)
 					goto out;
 				ps->rp[at].used = 1;
@@ -1429,7 +1436,8 @@ a_item(struct lex *x, struct addr *a, struct str *cm, struct str *out,
 		 * Words alone: one is a local part without a domain, several
 		 * a display name without an address (as Dovecot reads them).
 		 */
-		if (memchr(a->name.s, ' ', a->name.len) != NULL) {
+		if (a->name.s != NULL &&
+		    memchr(a->name.s, ' ', a->name.len) != NULL) {
 			a->has_name = 1;
 		} else {
 			if (str_copy(&a->mbox, a->name.s, a->name.len) < 0)
@@ -1944,7 +1952,8 @@ dec_convert(struct mime_decoder *d, struct str *out, int final)
 	}
 	if (rest > sizeof d->carry)
 		rest = sizeof d->carry;
-	memcpy(d->carry, d->tmp.s + d->tmp.len - rest, rest);
+	if (rest > 0)
+		memcpy(d->carry, d->tmp.s + d->tmp.len - rest, rest);
 	d->ncarry = rest;
 	return 0;
 }
