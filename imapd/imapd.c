@@ -55,7 +55,8 @@ struct session S;
 
 static const char CAPS[] = "IMAP4rev1 LITERAL+ SASL-IR ID IDLE UIDPLUS MOVE "
 			   "UNSELECT NAMESPACE CHILDREN SPECIAL-USE ENABLE QUOTA "
-			   "QUOTA=RES-STORAGE QUOTA=RES-MESSAGE CONDSTORE ESEARCH";
+			   "QUOTA=RES-STORAGE QUOTA=RES-MESSAGE CONDSTORE ESEARCH "
+			   "QRESYNC";
 
 /* RFC 6154 folders, made at the first login that finds them missing. */
 static const struct {
@@ -320,8 +321,30 @@ updates(int allow_expunge, int uid)
 	if (allow_expunge && ngone > 0) {
 		size_t o;
 
-		for (i = ngone; i-- > 0;)
-			reply("* %zu EXPUNGE", gone[i] + 1);
+		if (S.qresync) {
+			struct imap_seqset vs;
+
+			imap_seqset_init(&vs);
+			vs.r = malloc(ngone * sizeof *vs.r);
+			if (vs.r == NULL)
+				oom();
+			vs.cap = ngone;
+			for (i = 0; i < ngone; i++) {
+				vs.r[i].lo = vs.r[i].hi = S.v[gone[i]].uid;
+				vs.n++;
+			}
+			imap_seqset_resolve(&vs, 0);
+			str_clear(&S.out);
+			if (str_appendz(&S.out, "* VANISHED ") < 0 ||
+			    imap_seqset_format(&vs, &S.out) < 0 ||
+			    str_appendz(&S.out, "\r\n") < 0)
+				oom();
+			put(S.out.s, S.out.len);
+			imap_seqset_free(&vs);
+		} else {
+			for (i = ngone; i-- > 0;)
+				reply("* %zu EXPUNGE", gone[i] + 1);
+		}
 		for (i = 0, o = 0, j = 0; i < S.nv; i++) {
 			if (j < ngone && gone[j] == i) {
 				j++;
@@ -459,14 +482,48 @@ static void
 cmd_select(const struct imap_cmd *c, int readonly)
 {
 	const char *name = mbox_arg(arg(c, 0));
+	const struct imap_arg *qr = NULL;
+	const char *why;
+	uint64_t qr_validity = 0, qr_modseq = 0;
+	struct imap_seqset qr_known;
 	size_t i;
 	uint32_t unseen = 0;
 
+	imap_seqset_init(&qr_known);
+	if (S.selected && S.qresync)
+		reply("* OK [CLOSED] Previous mailbox closed");
 	deselect();
-	if (c->nargs == 2 && c->args[1].type == IMAP_ARG_LIST &&
-	    c->args[1].nlist == 1 &&
-	    imap_arg_atom_is(&c->args[1].list[0], "CONDSTORE")) {
-		S.condstore = 1;
+	if (c->nargs == 2 && c->args[1].type == IMAP_ARG_LIST) {
+		const struct imap_arg *p = &c->args[1];
+		size_t q;
+
+		for (q = 0; q < p->nlist; q++) {
+			if (imap_arg_atom_is(&p->list[q], "CONDSTORE")) {
+				S.condstore = 1;
+			} else if (imap_arg_atom_is(&p->list[q], "QRESYNC") &&
+			    q + 1 < p->nlist && S.qresync &&
+			    p->list[q + 1].type == IMAP_ARG_LIST) {
+				qr = &p->list[++q];
+			} else {
+				reply("%s BAD Unknown %s parameter", c->tag,
+				    c->name);
+				return;
+			}
+		}
+		if (qr != NULL && (qr->nlist < 2 || qr->nlist > 4 ||
+		    qr->list[0].type != IMAP_ARG_ATOM ||
+		    qr->list[1].type != IMAP_ARG_ATOM ||
+		    num_u64(qr->list[0].s, qr->list[0].len, UINT32_MAX,
+			&qr_validity) < 0 ||
+		    num_u64(qr->list[1].s, qr->list[1].len, INT64_MAX,
+			&qr_modseq) < 0 ||
+		    (qr->nlist > 2 && (qr->list[2].type != IMAP_ARG_ATOM ||
+			imap_seqset_parse(&qr_known, qr->list[2].s,
+			    qr->list[2].len, &why) < 0)))) {
+			imap_seqset_free(&qr_known);
+			reply("%s BAD Bad QRESYNC parameters", c->tag);
+			return;
+		}
 	} else if (c->nargs != 1 || name == NULL) {
 		reply("%s BAD %s wants a mailbox name", c->tag, c->name);
 		return;
@@ -507,6 +564,42 @@ cmd_select(const struct imap_cmd *c, int readonly)
 	reply("* OK [UIDVALIDITY %" PRIu32 "] UIDs valid", S.mb.uidvalidity);
 	reply("* OK [UIDNEXT %" PRIu32 "] Predicted next UID", S.mb.uidnext);
 	reply("* OK [HIGHESTMODSEQ %" PRIu64 "] Highest", S.mb.highestmodseq);
+	if (qr != NULL && qr_validity == S.mb.uidvalidity) {
+		/* QRESYNC (RFC 7162 3.2.5): what changed since qr_modseq. */
+		struct imap_seqset vs;
+
+		imap_seqset_init(&vs);
+		if (qr_known.n > 0)
+			imap_seqset_resolve(&qr_known, S.mb.uidnext);
+		if (mbox_vanished(&S.mb, qr_modseq,
+			qr_known.n > 0 ? &qr_known : NULL, &vs) == 0 &&
+		    vs.n > 0) {
+			str_clear(&S.out);
+			if (str_appendz(&S.out, "* VANISHED (EARLIER) ") < 0 ||
+			    imap_seqset_format(&vs, &S.out) < 0 ||
+			    str_appendz(&S.out, "\r\n") < 0)
+				oom();
+			put(S.out.s, S.out.len);
+		}
+		imap_seqset_free(&vs);
+		for (i = 0; i < S.nv; i++) {
+			ssize_t j = msg_index(i);
+
+			if (j < 0 || S.mb.m[j].modseq <= qr_modseq ||
+			    (qr_known.n > 0 &&
+				!imap_seqset_contains(&qr_known, S.v[i].uid)))
+				continue;
+			str_clear(&S.out);
+			(void)str_printf(&S.out, "* %zu FETCH (UID %" PRIu32
+						 " FLAGS ",
+			    i + 1, S.v[i].uid);
+			put(S.out.s, S.out.len);
+			put_flags(S.v[i].flags);
+			put_modseq(i);
+			putz(")\r\n");
+		}
+	}
+	imap_seqset_free(&qr_known);
 	reply("%s OK [%s] %s completed", c->tag,
 	    readonly ? "READ-ONLY" : "READ-WRITE", c->name);
 }
@@ -1131,6 +1224,10 @@ cmd_enable(const struct imap_cmd *c)
 		if (imap_arg_atom_is(&c->args[i], "CONDSTORE") && !S.condstore) {
 			S.condstore = 1;
 			(void)str_appendz(&S.out, " CONDSTORE");
+		} else if (imap_arg_atom_is(&c->args[i], "QRESYNC") &&
+		    !S.qresync) {
+			S.qresync = S.condstore = 1;
+			(void)str_appendz(&S.out, " QRESYNC");
 		}
 	}
 	if (str_appendz(&S.out, "\r\n") < 0)

@@ -40,6 +40,7 @@ struct session {
 	uint32_t nrecent;
 	size_t nkw; /* keywords the client was told of */
 	int condstore; /* RFC 7162: MODSEQ in FETCH responses */
+	int qresync;   /* RFC 7162: VANISHED instead of EXPUNGE */
 	/* APPEND: literals streamed into the root's tmp/ */
 	char (*takes)[UNIQ_MAX];
 	size_t ntakes;

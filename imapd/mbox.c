@@ -669,6 +669,87 @@ oom:
 	return -1;
 }
 
+/* ---------------------------------------------------------------- vanished */
+
+/* Appends "uid modseq" lines for the removed UIDs (lock held). */
+static void
+vanished_add(struct mbox *mb, const uint32_t *uids, size_t n, uint64_t modseq)
+{
+	struct str out = STR_INIT;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (str_printf(&out, "%" PRIu32 " %" PRIu64 "\n", uids[i],
+			modseq) < 0) {
+			str_free(&out);
+			return;
+		}
+	if (out.len > 0 &&
+	    durable_append(mb->dirfd, MBOX_VANISHED, out.s, out.len, 0600) < 0)
+		log_warn("unable to write %s: %s", MBOX_VANISHED,
+		    strerror(errno));
+	str_free(&out);
+}
+
+int
+mbox_vanished(struct mbox *mb, uint64_t since,
+    const struct imap_seqset *within, struct imap_seqset *out)
+{
+	struct str buf = STR_INIT;
+	char chunk[65536];
+	ssize_t r;
+	size_t off = 0;
+	int fd = openat(mb->dirfd, MBOX_VANISHED, O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW);
+
+	out->n = 0;
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	while ((r = read(fd, chunk, sizeof chunk)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || str_append(&buf, chunk, (size_t)r) < 0) {
+			close(fd);
+			str_free(&buf);
+			return -1;
+		}
+	}
+	close(fd);
+	while (off < buf.len) {
+		char *nl = memchr(buf.s + off, '\n', buf.len - off);
+		uint64_t uid, ms;
+		size_t used, u2;
+		char *p = buf.s + off;
+
+		if (nl == NULL)
+			break;
+		off = (size_t)(nl - buf.s) + 1;
+		if (num_u64_prefix(p, (size_t)(nl - p), UINT32_MAX, &uid,
+			&used) < 0 || uid == 0 || p[used] != ' ' ||
+		    num_u64_prefix(p + used + 1, (size_t)(nl - p) - used - 1,
+			UINT64_MAX, &ms, &u2) < 0 || ms <= since)
+			continue;
+		if (within != NULL && !imap_seqset_contains(within, (uint32_t)uid))
+			continue;
+		if (out->n == out->cap) {
+			size_t nc = out->cap ? out->cap * 2 : 16;
+			struct imap_range *nr = realloc(out->r, nc * sizeof *nr);
+
+			if (nr == NULL) {
+				str_free(&buf);
+				return -1;
+			}
+			out->r = nr;
+			out->cap = nc;
+		}
+		out->r[out->n].lo = out->r[out->n].hi = (uint32_t)uid;
+		out->n++;
+	}
+	str_free(&buf);
+	imap_seqset_resolve(out, 0);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- sync */
 
 struct ent {
@@ -868,19 +949,25 @@ sync_locked(struct mbox *mb, int move, struct str *moved, struct list *l)
 		else
 			free(e[i].name);
 	}
-	/* Files that are gone leave the list. */
+	/* Files that are gone leave the list (and are recorded). */
 	{
-		size_t o = 0;
+		size_t o = 0, ng = 0;
+		uint32_t *gone = malloc((l->n + 1) * sizeof *gone);
 
 		for (i = 0; i < l->n; i++) {
 			if (seen[i]) {
 				l->m[o++] = l->m[i];
 			} else {
+				if (gone != NULL)
+					gone[ng++] = l->m[i].uid;
 				free(l->m[i].name);
 				changed = 1;
 			}
 		}
 		l->n = o;
+		if (ng > 0)
+			vanished_add(mb, gone, ng, ++l->highest);
+		free(gone);
 	}
 	/* New files get UIDs in delivery order. */
 	if (nnew > 0)
@@ -1096,7 +1183,7 @@ mbox_expunge(struct mbox *mb, const size_t *idx, size_t count)
 {
 	uint32_t *uids;
 	struct list l;
-	size_t i, o;
+	size_t i, o, nrm = 0;
 	int lk, rc = -1, e, any = 0;
 
 	uids = malloc((count ? count : 1) * sizeof *uids);
@@ -1137,7 +1224,10 @@ mbox_expunge(struct mbox *mb, const size_t *idx, size_t count)
 		free(m->name);
 		m->name = NULL;
 		any = 1;
+		uids[nrm++] = m->uid;
 	}
+	if (nrm > 0)
+		vanished_add(mb, uids, nrm, mb->highestmodseq + 1);
 	for (i = 0, o = 0; i < mb->n; i++)
 		if (mb->m[i].name != NULL)
 			mb->m[o++] = mb->m[i];

@@ -110,6 +110,18 @@ void mbox_close(struct mbox *mb);
  */
 int mbox_sync(struct mbox *mb, int move_new, struct str *moved);
 
+/*
+ * Expunged UIDs, for QRESYNC: each removal (by imapd or found missing by
+ * a sync) appends "UID MODSEQ" lines to the folder's facteur-vanished
+ * under the lock.  mbox_vanished appends to out (a UID set "1:3,7") the
+ * UIDs removed with a MODSEQ above since, limited to within (NULL: all).
+ * 0 or -1.
+ */
+#define MBOX_VANISHED "facteur-vanished"
+struct imap_seqset;
+int mbox_vanished(struct mbox *mb, uint64_t since,
+    const struct imap_seqset *within, struct imap_seqset *out);
+
 /* The index of uid in mb->m, or -1. */
 ssize_t mbox_find(const struct mbox *mb, uint32_t uid);
 

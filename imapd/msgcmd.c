@@ -621,19 +621,24 @@ cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
 	int want_flags = 0, sets_seen = 0, has_uid = 0;
 
 	uint64_t changedsince = 0;
+	int want_vanished = 0;
 
 	if (atts != NULL && first + 3 == c->nargs &&
 	    c->args[first + 2].type == IMAP_ARG_LIST) {
 		const struct imap_arg *m = &c->args[first + 2];
 
-		if (m->nlist != 2 || !imap_arg_atom_is(&m->list[0],
-			"CHANGEDSINCE") || m->list[1].type != IMAP_ARG_ATOM ||
+		if (m->nlist < 2 || m->nlist > 3 ||
+		    !imap_arg_atom_is(&m->list[0], "CHANGEDSINCE") ||
+		    m->list[1].type != IMAP_ARG_ATOM ||
 		    num_u64(m->list[1].s, m->list[1].len, INT64_MAX,
-			&changedsince) < 0) {
+			&changedsince) < 0 ||
+		    (m->nlist == 3 && (!imap_arg_atom_is(&m->list[2],
+			"VANISHED") || !uid || !S.qresync))) {
 			reply("%s BAD Unknown FETCH modifier", c->tag);
 			return;
 		}
 		S.condstore = 1;
+		want_vanished = m->nlist == 3;
 	} else if (atts == NULL || first + 2 != c->nargs) {
 		reply("%s BAD FETCH wants a sequence set and items", c->tag);
 		return;
@@ -691,6 +696,29 @@ cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
 	if (n < 0) {
 		free_items(items, nitems);
 		return;
+	}
+	if (want_vanished) {
+		struct imap_seqset set, vs;
+		const char *w2;
+
+		imap_seqset_init(&set);
+		imap_seqset_init(&vs);
+		if (imap_seqset_parse(&set, c->args[first].s,
+			c->args[first].len, &w2) == 0) {
+			imap_seqset_resolve(&set, S.mb.uidnext);
+			if (mbox_vanished(&S.mb, changedsince, &set, &vs) == 0 &&
+			    vs.n > 0) {
+				str_clear(&S.out);
+				if (str_appendz(&S.out, "* VANISHED (EARLIER) ") <
+					0 ||
+				    imap_seqset_format(&vs, &S.out) < 0 ||
+				    str_appendz(&S.out, "\r\n") < 0)
+					oom();
+				put(S.out.s, S.out.len);
+			}
+		}
+		imap_seqset_free(&set);
+		imap_seqset_free(&vs);
 	}
 	/* \Seen first, so the FLAGS we send are the flags that hold. */
 	if (sets_seen && !S.readonly) {

@@ -1,4 +1,4 @@
-# imapd and CONDSTORE (RFC 7162) and ESEARCH (RFC 4731): SELECT (CONDSTORE) and HIGHESTMODSEQ,
+# imapd and CONDSTORE and QRESYNC (RFC 7162) and ESEARCH (RFC 4731): SELECT (CONDSTORE) and HIGHESTMODSEQ,
 # FETCH MODSEQ and (CHANGEDSINCE), STORE (UNCHANGEDSINCE) with
 # [MODIFIED], SEARCH MODSEQ, STATUS HIGHESTMODSEQ, ENABLE; a flag change
 # made by another program (a rename) gets a new MODSEQ.  imapd runs
@@ -73,4 +73,47 @@ f BAD Unknown RETURN option
 g OK SEARCH completed
 EOW
 diff "$T/want" "$T/o" || fail "ESEARCH transcript differs"
+
+say "QRESYNC: VANISHED after EXPUNGE, and a later session resynchronises"
+printf 'a ENABLE QRESYNC\r\nb SELECT INBOX (QRESYNC (1 1))\r\nc SELECT INBOX\r\nd EXPUNGE\r\ne STORE 1 +FLAGS.SILENT (\\Draft)\r\nz LOGOUT\r\n' |
+	run | grep -v '^\* [0-9]* \(EXISTS\|RECENT\)$' >"$T/o"
+cat >"$T/want" <<'EOW'
+* ENABLED QRESYNC
+a OK ENABLE completed
+* OK [HIGHESTMODSEQ 6] Highest
+b OK [READ-WRITE] SELECT completed
+* OK [CLOSED] Previous mailbox closed
+* OK [HIGHESTMODSEQ 6] Highest
+c OK [READ-WRITE] SELECT completed
+* VANISHED 1
+d OK EXPUNGE completed
+e OK STORE completed
+* BYE Logging out
+z OK LOGOUT completed
+EOW
+diff "$T/want" "$T/o" || fail "QRESYNC transcript differs"
+V=$(head -n 1 "$MD/facteur-uidlist" | cut -d' ' -f3)
+printf 'a SELECT INBOX (QRESYNC (%s 6))\r\nb ENABLE QRESYNC\r\nc SELECT INBOX (QRESYNC (%s 6))\r\nd UID FETCH 1:* (FLAGS) (CHANGEDSINCE 6 VANISHED)\r\ne SELECT INBOX (QRESYNC (%s 8 1:5))\r\nf FETCH 1 (FLAGS) (CHANGEDSINCE 1 VANISHED)\r\nz LOGOUT\r\n' "$V" "$V" "$V" |
+	run | grep -v '^\* [0-9]* RECENT$' >"$T/o"
+cat >"$T/want" <<'EOW'
+a BAD Unknown SELECT parameter
+* ENABLED QRESYNC
+b OK ENABLE completed
+* 1 EXISTS
+* OK [HIGHESTMODSEQ 8] Highest
+* VANISHED (EARLIER) 1
+* 1 FETCH (UID 2 FLAGS (\Answered \Flagged \Draft) MODSEQ (8))
+c OK [READ-WRITE] SELECT completed
+* VANISHED (EARLIER) 1
+* 1 FETCH (UID 2 FLAGS (\Answered \Flagged \Draft) MODSEQ (8))
+d OK UID FETCH completed
+* OK [CLOSED] Previous mailbox closed
+* 1 EXISTS
+* OK [HIGHESTMODSEQ 8] Highest
+e OK [READ-WRITE] SELECT completed
+f BAD Unknown FETCH modifier
+* BYE Logging out
+z OK LOGOUT completed
+EOW
+diff "$T/want" "$T/o" || fail "QRESYNC resynchronisation differs"
 exit 0
