@@ -173,6 +173,9 @@ struct pscratch {
 	size_t n;
 	struct str vals;
 	int cut;
+	/* Address fields of one header, every occurrence joined. */
+	struct str addr[MIME_ENV_N];
+	int have[MIME_ENV_N];
 };
 
 /*
@@ -562,6 +565,10 @@ parse_fields(struct mime_msg *m, size_t pi, const char *buf, size_t len,
 	int seen_ct = 0, seen_cd = 0, r;
 	size_t e;
 
+	for (e = 0; e < MIME_ENV_N; e++) {
+		str_clear(&ps->addr[e]);
+		ps->have[e] = 0;
+	}
 	hdr_iter_init(&it, buf, len);
 	while ((r = hdr_next(&it, &f)) == 1) {
 		p = &m->parts[pi];
@@ -569,10 +576,21 @@ parse_fields(struct mime_msg *m, size_t pi, const char *buf, size_t len,
 			continue;
 		if (p->is_message) {
 			for (e = 0; e < MIME_ENV_N; e++)
-				if (p->env[e].off == MIME_NONE &&
-				    hdr_name_is(&f, env_names[e]))
+				if (hdr_name_is(&f, env_names[e]))
 					break;
-			if (e < MIME_ENV_N) {
+			if (e >= MIME_ENV_N) {
+				/* not an envelope field */
+			} else if (e >= MIME_ENV_FROM && e <= MIME_ENV_BCC) {
+				/* Addresses of every such field, as Dovecot. */
+				if ((ps->have[e] &&
+					str_append(&ps->addr[e], ", ", 2) < 0) ||
+				    hdr_unfold(f.value, f.valuelen,
+					&ps->addr[e], 1) < 0)
+					return -1;
+				ps->have[e] = 1;
+				continue;
+			} else {
+				/* The last one, as Dovecot. */
 				if (store_value(m, f.value, f.valuelen,
 					&m->parts[pi].env[e], tmp) < 0)
 					return -1;
@@ -615,6 +633,16 @@ parse_fields(struct mime_msg *m, size_t pi, const char *buf, size_t len,
 					*dst[k] = v;
 				}
 		}
+	}
+	for (e = MIME_ENV_FROM; e <= MIME_ENV_BCC; e++) {
+		struct mime_sref v;
+
+		if (!ps->have[e])
+			continue;
+		if (pool_add(m, ps->addr[e].s ? ps->addr[e].s : "",
+			ps->addr[e].len, &v) < 0)
+			return -1;
+		m->parts[pi].env[e] = v;
 	}
 	return 0;
 }
@@ -964,6 +992,10 @@ mime_parse(struct mime_msg *m, const void *buf, size_t len)
 	r = parse_entity(s, root, 0);
 out:
 	if (s != NULL) {
+		size_t e;
+
+		for (e = 0; e < MIME_ENV_N; e++)
+			str_free(&s->ps.addr[e]);
 		str_free(&s->ps.vals);
 		str_free(&s->tmp);
 		free(s);

@@ -152,8 +152,9 @@ int mime_bodystructure(const struct mime_msg *m, size_t part, int extended,
 /*
  * Appends the ENVELOPE value of message part (0, or the child of a
  * message/rfc822 part) to out.  Date, Subject, In-Reply-To and Message-ID
- * are the first such field, unfolded (NIL when absent, "" when empty);
- * Sender and Reply-To are From when absent or empty.  Returns 0, or -1
+ * are the last such field, unfolded (NIL when absent, "" when empty); an
+ * address list holds the addresses of every such field (both as Dovecot
+ * does); Sender and Reply-To are From when absent or empty.  Returns 0, or -1
  * with errno EINVAL (not a message part), ENOMEM or EOVERFLOW.
  */
 int mime_envelope(const struct mime_msg *m, size_t part, struct str *out);
