@@ -56,7 +56,7 @@ struct session S;
 static const char CAPS[] = "IMAP4rev1 LITERAL+ SASL-IR ID IDLE UIDPLUS MOVE "
 			   "UNSELECT NAMESPACE CHILDREN SPECIAL-USE ENABLE QUOTA "
 			   "QUOTA=RES-STORAGE QUOTA=RES-MESSAGE CONDSTORE ESEARCH "
-			   "QRESYNC";
+			   "QRESYNC LIST-EXTENDED LIST-STATUS";
 
 /* RFC 6154 folders, made at the first login that finds them missing. */
 static const struct {
@@ -695,20 +695,14 @@ cmd_subscribe(const struct imap_cmd *c, int on)
 	reply("%s OK %s completed", c->tag, c->name);
 }
 
-static void
-cmd_status(const struct imap_cmd *c)
+/* Are items a list of STATUS items we know? */
+static int
+status_items_ok(const struct imap_arg *items)
 {
-	const char *name = mbox_arg(arg(c, 0));
-	const struct imap_arg *items = arg(c, 1);
-	struct mbox mb;
-	size_t i, unseen = 0, recent = 0;
+	size_t i;
 
-	if (c->nargs != 2 || name == NULL || items->type != IMAP_ARG_LIST ||
-	    items->nlist == 0) {
-		reply("%s BAD STATUS wants a mailbox and a list of items",
-		    c->tag);
-		return;
-	}
+	if (items == NULL || items->type != IMAP_ARG_LIST || items->nlist == 0)
+		return 0;
 	for (i = 0; i < items->nlist; i++) {
 		const struct imap_arg *a = &items->list[i];
 
@@ -717,19 +711,27 @@ cmd_status(const struct imap_cmd *c)
 		    !imap_arg_atom_is(a, "UIDNEXT") &&
 		    !imap_arg_atom_is(a, "UIDVALIDITY") &&
 		    !imap_arg_atom_is(a, "HIGHESTMODSEQ") &&
-		    !imap_arg_atom_is(a, "UNSEEN")) {
-			reply("%s BAD Unknown STATUS item", c->tag);
-			return;
-		}
+		    !imap_arg_atom_is(a, "UNSEEN"))
+			return 0;
 	}
+	return 1;
+}
+
+/* "* STATUS name (...)" for mailbox name; -1 (with why) if it cannot be. */
+static int
+put_status(const char *name, const struct imap_arg *items, const char **why)
+{
+	struct mbox mb;
+	size_t i, unseen = 0, recent = 0;
+
 	if (mbox_open(&mb, name) < 0) {
-		reply("%s NO [NONEXISTENT] No such mailbox", c->tag);
-		return;
+		*why = "NO [NONEXISTENT] No such mailbox";
+		return -1;
 	}
 	if (mbox_sync(&mb, 0, NULL) < 0) {
 		mbox_close(&mb);
-		reply("%s NO [SERVERBUG] Unable to read the mailbox", c->tag);
-		return;
+		*why = "NO [SERVERBUG] Unable to read the mailbox";
+		return -1;
 	}
 	for (i = 0; i < mb.n; i++) {
 		unseen += (mb.m[i].flags & F_SEEN) ? 0 : 1;
@@ -764,6 +766,27 @@ cmd_status(const struct imap_cmd *c)
 		oom();
 	put(S.out.s, S.out.len);
 	mbox_close(&mb);
+	return 0;
+}
+
+static void
+cmd_status(const struct imap_cmd *c)
+{
+	const char *name = mbox_arg(arg(c, 0)), *why;
+
+	if (c->nargs != 2 || name == NULL) {
+		reply("%s BAD STATUS wants a mailbox and a list of items",
+		    c->tag);
+		return;
+	}
+	if (!status_items_ok(arg(c, 1))) {
+		reply("%s BAD Unknown STATUS item", c->tag);
+		return;
+	}
+	if (put_status(name, arg(c, 1), &why) < 0) {
+		reply("%s %s", c->tag, why);
+		return;
+	}
 	reply("%s OK STATUS completed", c->tag);
 }
 
@@ -820,7 +843,19 @@ in_list(const char *names, size_t n, const char *name)
 }
 
 static void
+list_one_x(const char *cmd, const char *attrs, const char *name,
+    const char *extra);
+
+static void
 list_one(const char *cmd, const char *attrs, const char *name)
+{
+	list_one_x(cmd, attrs, name, NULL);
+}
+
+/* One LIST line; extra (not NULL) is an extended data item. */
+static void
+list_one_x(const char *cmd, const char *attrs, const char *name,
+    const char *extra)
 {
 	const char *use = "";
 	size_t i;
@@ -832,13 +867,198 @@ list_one(const char *cmd, const char *attrs, const char *name)
 	if (str_printf(&S.out, "* %s (%s%s%s) \".\" ", cmd, attrs,
 		*use ? " " : "", use) < 0 ||
 	    imap_put_astring(&S.out, name, strlen(name)) < 0 ||
+	    (extra != NULL && (str_appendc(&S.out, ' ') < 0 ||
+		str_appendz(&S.out, extra) < 0)) ||
 	    str_append(&S.out, "\r\n", 2) < 0)
 		oom();
 	put(S.out.s, S.out.len);
 }
 
+static void cmd_list_basic(const struct imap_cmd *c, int lsub);
+
+static int
+is_special(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof special / sizeof special[0]; i++)
+		if (strcmp(name, special[i].name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Adds name and its missing parents to cands (NUL-separated), once. */
+static void
+add_cand(struct str *cands, size_t *n, const char *name)
+{
+	char buf[600];
+	char *dot;
+
+	snprintf(buf, sizeof buf, "%s", name);
+	for (;;) {
+		if (!in_list(cands->s ? cands->s : "", *n, buf)) {
+			if (str_appendz(cands, buf) < 0 ||
+			    str_appendc(cands, '\0') < 0)
+				oom();
+			(*n)++;
+		}
+		dot = strrchr(buf, '.');
+		if (dot == NULL)
+			break;
+		*dot = '\0';
+	}
+}
+
+/*
+ * LIST-EXTENDED (RFC 5258) with LIST-STATUS (RFC 5819) and SPECIAL-USE
+ * (RFC 6154): LIST (selection) ref (patterns) RETURN (options).
+ */
+static void
+list_extended(const struct imap_cmd *c)
+{
+	size_t a = 0, i, np = 1, nall = 0, nsubs = 0, ncand = 0;
+	int sel_sub = 0, sel_special = 0, recursive = 0, ret_sub = 0;
+	const struct imap_arg *status = NULL, *pats;
+	const char *ref, *p, *why;
+	struct str all = STR_INIT, subs = STR_INIT, cands = STR_INIT;
+
+	if (c->args[0].type == IMAP_ARG_LIST) {
+		const struct imap_arg *o = &c->args[0];
+
+		for (i = 0; i < o->nlist; i++) {
+			if (imap_arg_atom_is(&o->list[i], "SUBSCRIBED"))
+				sel_sub = 1;
+			else if (imap_arg_atom_is(&o->list[i], "SPECIAL-USE"))
+				sel_special = 1;
+			else if (imap_arg_atom_is(&o->list[i], "RECURSIVEMATCH"))
+				recursive = 1;
+			else if (!imap_arg_atom_is(&o->list[i], "REMOTE")) {
+				reply("%s BAD Unknown LIST selection option",
+				    c->tag);
+				return;
+			}
+		}
+		if (recursive && !sel_sub) {
+			reply("%s BAD RECURSIVEMATCH needs SUBSCRIBED", c->tag);
+			return;
+		}
+		a = 1;
+	}
+	if (a + 2 > c->nargs || (ref = mbox_arg(&c->args[a])) == NULL) {
+		reply("%s BAD LIST wants a reference and patterns", c->tag);
+		return;
+	}
+	pats = &c->args[a + 1];
+	if (pats->type == IMAP_ARG_LIST) {
+		np = pats->nlist;
+		pats = pats->list;
+	}
+	for (i = 0; i < np; i++)
+		if (mbox_arg(&pats[i]) == NULL) {
+			reply("%s BAD Bad LIST pattern", c->tag);
+			return;
+		}
+	if (a + 2 < c->nargs) {
+		const struct imap_arg *r;
+
+		if (a + 4 != c->nargs || !imap_arg_atom_is(&c->args[a + 2],
+			"RETURN") || c->args[a + 3].type != IMAP_ARG_LIST) {
+			reply("%s BAD LIST wants RETURN (options)", c->tag);
+			return;
+		}
+		r = &c->args[a + 3];
+		for (i = 0; i < r->nlist; i++) {
+			if (imap_arg_atom_is(&r->list[i], "SUBSCRIBED")) {
+				ret_sub = 1;
+			} else if (imap_arg_atom_is(&r->list[i], "STATUS") &&
+			    i + 1 < r->nlist && status_items_ok(&r->list[i + 1])) {
+				status = &r->list[++i];
+			} else if (!imap_arg_atom_is(&r->list[i], "CHILDREN") &&
+			    !imap_arg_atom_is(&r->list[i], "SPECIAL-USE")) {
+				reply("%s BAD Unknown LIST return option", c->tag);
+				return;
+			}
+		}
+	}
+	if (mbox_list_all(&all, &nall) < 0 || mbox_subs_read(&subs, &nsubs) < 0)
+		oom();
+	add_cand(&cands, &ncand, "INBOX");
+	for (i = 0, p = all.s; i < nall; i++, p += strlen(p) + 1)
+		add_cand(&cands, &ncand, p);
+	if (sel_sub)
+		for (i = 0, p = subs.s; i < nsubs; i++, p += strlen(p) + 1)
+			add_cand(&cands, &ncand, p);
+	for (i = 0, p = cands.s; i < ncand; i++, p += strlen(p) + 1) {
+		int exists = strcmp(p, "INBOX") == 0 ||
+		    in_list(all.s ? all.s : "", nall, p);
+		int subscribed = in_list(subs.s ? subs.s : "", nsubs, p);
+		int matched = 0, childinfo = 0;
+		size_t q;
+		struct str attrs = STR_INIT;
+
+		for (q = 0; q < np && !matched; q++) {
+			struct str full = STR_INIT;
+			const char *pat = mbox_arg(&pats[q]);
+
+			if (str_appendz(&full, ref) < 0 ||
+			    str_appendz(&full, pat) < 0)
+				oom();
+			matched = pattern_match(full.s, p) ||
+			    (strcmp(p, "INBOX") == 0 &&
+				strcasecmp(full.s, "INBOX") == 0);
+			str_free(&full);
+		}
+		if (!matched)
+			continue;
+		if (sel_sub && !subscribed) {
+			if (!recursive || !has_children(subs.s ? subs.s : "",
+			    nsubs, p))
+				continue;
+			childinfo = 1;
+		}
+		if (sel_special && !is_special(p))
+			continue;
+		if (!exists && !sel_sub &&
+		    !has_children(all.s ? all.s : "", nall, p))
+			continue;
+		if (!exists)
+			(void)str_appendz(&attrs, sel_sub || c->args[0].type ==
+				IMAP_ARG_LIST ? "\\NonExistent" : "\\Noselect");
+		if (has_children(all.s ? all.s : "", nall, p))
+			(void)str_printf(&attrs, "%s\\HasChildren",
+			    attrs.len ? " " : "");
+		else if (exists)
+			(void)str_printf(&attrs, "%s\\HasNoChildren",
+			    attrs.len ? " " : "");
+		if (subscribed && (sel_sub || ret_sub))
+			(void)str_printf(&attrs, "%s\\Subscribed",
+			    attrs.len ? " " : "");
+		list_one_x("LIST", attrs.s ? attrs.s : "", p, childinfo ?
+		    "(\"CHILDINFO\" (\"SUBSCRIBED\"))" : NULL);
+		str_free(&attrs);
+		if (status != NULL && exists && put_status(p, status, &why) < 0)
+			log_warn("LIST-STATUS %s: %s", p, why);
+	}
+	str_free(&all);
+	str_free(&subs);
+	str_free(&cands);
+	reply("%s OK LIST completed", c->tag);
+}
+
 static void
 cmd_list(const struct imap_cmd *c, int lsub)
+{
+	if (!lsub && c->nargs > 0 && (c->nargs != 2 ||
+	    c->args[0].type == IMAP_ARG_LIST ||
+	    c->args[1].type == IMAP_ARG_LIST)) {
+		list_extended(c);
+		return;
+	}
+	cmd_list_basic(c, lsub);
+}
+
+static void
+cmd_list_basic(const struct imap_cmd *c, int lsub)
 {
 	const char *ref = mbox_arg(arg(c, 0)), *pat = mbox_arg(arg(c, 1));
 	struct str all = STR_INIT, subs = STR_INIT, full = STR_INIT,

@@ -201,6 +201,16 @@ def session(md):
     ok(m.subscribe("Projects.2026"), "SUBSCRIBE")
     data = ok(m.lsub('""', "*"), "LSUB")
     check(len(data) == 6 and any(d.endswith(b" Projects.2026") for d in data), "LSUB %r" % data)
+    # LIST-EXTENDED and LIST-STATUS
+    typ, dat = m._simple_command("LIST", "(SUBSCRIBED)", '""', "*")
+    lst = m._untagged_response(typ, dat, "LIST")[1]
+    check(typ == "OK" and len(lst) == 6 and all(b"\\Subscribed" in x for x in lst),
+          "LIST (SUBSCRIBED) %r" % lst)
+    typ, dat = m._simple_command("LIST", '""', "(Projects.2026 INBOX)", "RETURN",
+                                 "(STATUS (MESSAGES UNSEEN))")
+    st = m._untagged_response(typ, dat, "STATUS")[1]
+    check(typ == "OK" and any(b"Projects.2026 (MESSAGES 4 UNSEEN 2)" in x for x in st),
+          "LIST-STATUS %r" % st)
     # RENAME and DELETE, and INBOX cannot be deleted
     ok(m.rename("Projects.2026", "Old"), "RENAME")
     check(os.path.isdir(os.path.join(md, ".Old", "cur")), "RENAME on disk")
