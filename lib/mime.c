@@ -733,8 +733,9 @@ scan_lines(struct scan *s)
 	s->hit = MIME_NONE;
 }
 
+/* A new part, the last child of parent after prev (MIME_NONE: first). */
 static int
-new_part(struct mime_msg *m, size_t parent, size_t *idx)
+new_part(struct mime_msg *m, size_t parent, size_t prev, size_t *idx)
 {
 	struct mime_part *p;
 	size_t e, i;
@@ -756,15 +757,10 @@ new_part(struct mime_msg *m, size_t parent, size_t *idx)
 		struct mime_part *q = &m->parts[parent];
 
 		p->depth = q->depth + 1;
-		if (q->child == MIME_NONE) {
+		if (prev == MIME_NONE)
 			q->child = i;
-		} else {
-			size_t c = q->child;
-
-			while (m->parts[c].next != MIME_NONE)
-				c = m->parts[c].next;
-			m->parts[c].next = i;
-		}
+		else
+			m->parts[prev].next = i;
 		q->nchildren++;
 	}
 	*idx = i;
@@ -819,7 +815,7 @@ parse_entity(struct scan *s, size_t pi, int digest)
 	struct mime_msg *m = s->m;
 	struct mime_part *p;
 	size_t ls, le, hs, hbare, bs, blf, bbare, hlen, end, nlf, nbare;
-	size_t own, child, last;
+	size_t own, child, last, prev = MIME_NONE;
 	int close = 0, is_mp, is_msg, is_digest;
 	struct mime_sref b;
 
@@ -910,9 +906,10 @@ parse_entity(struct scan *s, size_t pi, int digest)
 					scan_lines(s);
 					continue;
 				}
-				if (new_part(m, pi, &child) < 0 ||
+				if (new_part(m, pi, prev, &child) < 0 ||
 				    parse_entity(s, child, is_digest) < 0)
 					return -1;
+				prev = child;
 			}
 			s->nb = own;
 		} else if (s->hit == MIME_NONE) {
@@ -920,7 +917,7 @@ parse_entity(struct scan *s, size_t pi, int digest)
 		}
 	} else if (is_msg) {
 		m->parts[pi].kind = MIME_MESSAGE;
-		if (new_part(m, pi, &child) < 0)
+		if (new_part(m, pi, MIME_NONE, &child) < 0)
 			return -1;
 		m->parts[child].is_message = 1;
 		if (parse_entity(s, child, 0) < 0)
@@ -937,9 +934,7 @@ parse_entity(struct scan *s, size_t pi, int digest)
 	end = s->off;
 	nlf = s->nlf;
 	nbare = s->nbare;
-	last = m->parts[pi].child;
-	while (last != MIME_NONE && m->parts[last].next != MIME_NONE)
-		last = m->parts[last].next;
+	last = m->parts[pi].kind == MIME_MESSAGE ? m->parts[pi].child : prev;
 	if (s->hit != MIME_NONE && !s->hit_in_hdr && end > bs &&
 	    s->buf[end - 1] == '\n' &&
 	    /* Not past the end of the last child (an empty last part). */
@@ -986,7 +981,7 @@ mime_parse(struct mime_msg *m, const void *buf, size_t len)
 	s->m = m;
 	s->buf = len ? buf : "";
 	s->len = len;
-	if (new_part(m, MIME_NONE, &root) < 0)
+	if (new_part(m, MIME_NONE, MIME_NONE, &root) < 0)
 		goto out;
 	m->parts[root].is_message = 1;
 	r = parse_entity(s, root, 0);
