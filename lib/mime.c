@@ -1706,7 +1706,7 @@ mime_section(const struct mime_msg *m, const char *sec, size_t len,
 	size_t i = 0, p = 0, nnum = 0;
 	const char *kw;
 	size_t kwl;
-	unsigned long n;
+	uint64_t n;
 	int more;
 
 	memset(r, 0, sizeof *r);
@@ -1724,8 +1724,8 @@ mime_section(const struct mime_msg *m, const char *sec, size_t len,
 			return -1;
 		}
 		while (i < len && sec[i] >= '0' && sec[i] <= '9') {
-			n = n * 10 + (unsigned long)(sec[i] - '0');
-			if (n > 0x7fffffffUL) {
+			n = n * 10 + (uint64_t)(sec[i] - '0');
+			if (n > 0x7fffffff) {
 				errno = EINVAL;
 				return -1;
 			}
@@ -2277,30 +2277,27 @@ mime_param_utf8(const struct mime_msg *m, size_t part, int disp,
 		if (nm.len != nl + 1 || m->pool.s[nm.off + nl] != '*' ||
 		    strncasecmp(m->pool.s + nm.off, name, nl) != 0)
 			continue;
-		/* charset'language'%XX... */
+		/* charset'language'%XX..., or just %XX... */
 		q1 = memchr(v, '\'', val.len);
 		q2 = q1 ? memchr(q1 + 1, '\'', val.len - (size_t)(q1 + 1 - v)) :
 			  NULL;
-		if (q2 == NULL) {
-			q1 = q2 = v - 1;
-		}
 		{
-			const char *s = q2 + 1, *e = v + val.len;
+			size_t k = q2 == NULL ? 0 : (size_t)(q2 + 1 - v);
 
-			for (; s < e; s++) {
-				if (*s == '%' && e - s >= 3 &&
-				    (h1 = hexval((unsigned char)s[1])) >= 0 &&
-				    (h2 = hexval((unsigned char)s[2])) >= 0) {
+			for (; k < val.len; k++) {
+				if (v[k] == '%' && val.len - k >= 3 &&
+				    (h1 = hexval((unsigned char)v[k + 1])) >= 0 &&
+				    (h2 = hexval((unsigned char)v[k + 2])) >= 0) {
 					if (str_appendc(&raw,
 						(char)(h1 * 16 + h2)) < 0)
 						goto fail;
-					s += 2;
-				} else if (str_appendc(&raw, *s) < 0) {
+					k += 2;
+				} else if (str_appendc(&raw, v[k]) < 0) {
 					goto fail;
 				}
 			}
 		}
-		if (q1 >= v && (size_t)(q1 - v) > 0 &&
+		if (q2 != NULL && q1 > v &&
 		    (size_t)(q1 - v) <= RFC2047_CHARSET_MAX) {
 			memcpy(cs, v, (size_t)(q1 - v));
 			cs[q1 - v] = '\0';
