@@ -1,8 +1,8 @@
 # Real IMAP clients against the whole chain (tcpserver -> tlsd ->
 # imap-login -> checkpw -> imapd): mbsync (isync) synchronising both ways
 # over STARTTLS, with new messages, flag changes and expunges on either
-# side; fetchmail and getmail6 retrieving INBOX.  Each ends with the
-# Maildirs as expected.
+# side; offlineimap both ways; fetchmail and getmail6 retrieving INBOX.
+# Each ends with the Maildirs as expected.
 . "$(dirname "$0")/lib.sh"
 set -e
 rm -rf "$T"
@@ -172,6 +172,47 @@ EOC
 	[ "$(msgs "$T/gm")" = "$n" ] || fail "getmail got $(msgs "$T/gm") of $n: $(tail -5 "$T/gm.log")"
 else
 	say "(no getmail)"
+fi
+if command -v offlineimap >/dev/null; then
+	say "offlineimap: INBOX down, then a local deletion and a new flag up"
+	mkdir -p "$T/oi" "$T/oimeta"
+	cat >"$T/oirc" <<EOC
+[general]
+accounts = t
+metadata = $T/oimeta
+
+[Account t]
+localrepository = L
+remoterepository = R
+
+[Repository L]
+type = Maildir
+localfolders = $T/oi
+
+[Repository R]
+type = IMAP
+remotehost = 127.0.0.1
+remoteport = $P
+remoteuser = joe
+remotepass = Pw4clients
+ssl = no
+starttls = no
+folderfilter = lambda f: f == 'INBOX'
+EOC
+	oi() { timeout 120 offlineimap -c "$T/oirc" -o -u quiet >>"$T/oi.log" 2>&1 || fail "offlineimap: $(tail -5 "$T/oi.log")"; }
+	n=$(msgs "$MD")
+	oi
+	[ "$(msgs "$T/oi/INBOX")" = "$n" ] || fail "offlineimap got $(msgs "$T/oi/INBOX") of $n"
+	f=$(find "$T/oi/INBOX/cur" "$T/oi/INBOX/new" -type f | sort | sed -n 1p)
+	g=$(find "$T/oi/INBOX/cur" "$T/oi/INBOX/new" -type f | sort | sed -n 2p)
+	rm -f "$f"
+	gn=$(basename "$g")
+	mv "$g" "$T/oi/INBOX/cur/${gn%%:*}:2,F"
+	oi
+	[ "$(msgs "$MD")" = $((n - 1)) ] || fail "server has $(msgs "$MD") after a local deletion (want $((n - 1)))"
+	[ "$(ls "$MD/cur" | grep -c ':2,[A-Z]*F')" -ge 1 ] || fail "\\Flagged not on the server: $(ls "$MD/cur")"
+else
+	say "(no offlineimap)"
 fi
 grep -q 'Sanitizer\|runtime error' "$T/server.log" && fail "sanitizer: $(grep -m3 'Sanitizer\|runtime error' "$T/server.log")"
 exit 0
