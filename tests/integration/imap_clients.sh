@@ -1,8 +1,9 @@
 # Real IMAP clients against the whole chain (tcpserver -> tlsd ->
 # imap-login -> checkpw -> imapd): mbsync (isync) synchronising both ways
 # over STARTTLS, with new messages, flag changes and expunges on either
-# side; offlineimap both ways; fetchmail and getmail6 retrieving INBOX.
-# Each ends with the Maildirs as expected.
+# side; offlineimap both ways; fetchmail and getmail6 retrieving INBOX;
+# mutt (through script(1) for its terminal) deleting a message.  Each
+# ends with the Maildirs as expected.
 . "$(dirname "$0")/lib.sh"
 set -e
 rm -rf "$T"
@@ -213,6 +214,33 @@ EOC
 	[ "$(ls "$MD/cur" | grep -c ':2,[A-Z]*F')" -ge 1 ] || fail "\\Flagged not on the server: $(ls "$MD/cur")"
 else
 	say "(no offlineimap)"
+fi
+if command -v mutt >/dev/null && command -v script >/dev/null; then
+	say "mutt (driven through script(1)): deletes a message by Message-ID"
+	id=$(grep -h -m1 -i '^Message-ID: <pop3-test-' "$MD"/cur/* | head -n 1 | sed 's/.*<\(.*\)>.*/\1/')
+	[ -n "$id" ] || fail "no message left for mutt"
+	n=$(msgs "$MD")
+	cat >"$T/muttrc" <<EOC
+set imap_user=joe
+set imap_pass=Pw4clients
+set folder=imap://127.0.0.1:$P/
+set spoolfile=+INBOX
+set ssl_starttls=no
+set ssl_force_tls=no
+set delete=yes
+set quit=yes
+set confirmappend=no
+set mail_check=0
+set timeout=1
+set header_cache=
+set message_cachedir=
+EOC
+	TERM=vt100 timeout 60 script -qec "mutt -n -F $T/muttrc -f imap://127.0.0.1:$P/INBOX -e 'push \"<delete-pattern>~i $id<enter><sync-mailbox><quit>\"'" /dev/null \
+		>"$T/mutt.log" 2>&1 </dev/null || fail "mutt: $(tail -c 300 "$T/mutt.log")"
+	[ "$(msgs "$MD")" = $((n - 1)) ] || fail "mutt left $(msgs "$MD") of $n"
+	grep -rqs "$id" "$MD/cur" "$MD/new" && fail "mutt did not delete $id"
+else
+	say "(no mutt)"
 fi
 grep -q 'Sanitizer\|runtime error' "$T/server.log" && fail "sanitizer: $(grep -m3 'Sanitizer\|runtime error' "$T/server.log")"
 exit 0
