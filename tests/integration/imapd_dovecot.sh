@@ -1,7 +1,7 @@
 # A Maildir that Dovecot wrote opens in imapd with Dovecot's UIDs: three
 # messages delivered by dovecot-lda (a private configuration, no
-# services) keep their UIDVALIDITY and UIDs, and flags imapd sets are
-# letters in the file names that Dovecot reads.
+# services) keep their UIDVALIDITY and UIDs; and back, Dovecot's imap
+# (run directly, PREAUTH) sees the flags and keywords imapd set.
 . "$(dirname "$0")/lib.sh"
 set -e
 rm -rf "$T"
@@ -49,3 +49,13 @@ done
 say "flags are Maildir letters Dovecot reads (RS, keyword a)"
 ls "$MD/cur" | grep -q ':2,RSa$' || fail "no :2,RSa file: $(ls "$MD/cur")"
 grep -qx '0 \$Label1' "$MD/dovecot-keywords" || fail "dovecot-keywords: $(cat "$MD/dovecot-keywords")"
+DVIMAP=$(ls /usr/lib/dovecot/imap /usr/libexec/dovecot/imap 2>/dev/null | head -n 1)
+if [ -n "$DVIMAP" ]; then
+	say "and back: Dovecot's imap reads the flags and keywords imapd set"
+	printf 'a SELECT INBOX\r\nb FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])\r\nz LOGOUT\r\n' |
+		$AS "$DVIMAP" -c "$T/d.conf" 2>>"$T/err" | tr -d '\r' >"$T/o2"
+	grep -A1 'FLAGS (\\Answered \\Seen \$Label1)' "$T/o2" | grep -q 'dv2@test' ||
+		grep -A1 'FLAGS (\\Seen \\Answered \$Label1)' "$T/o2" | grep -q 'dv2@test' ||
+		fail "Dovecot does not see the flags: $(cat "$T/o2")"
+	[ "$(grep -c '^\* [0-9]* FETCH' "$T/o2")" = 3 ] || fail "Dovecot sees: $(cat "$T/o2")"
+fi
