@@ -48,6 +48,9 @@ enum rc { RC_OK = 0, RC_PERM = 100, RC_TEMP = 111 };
 #define PROBE_MIN 1000
 #define PROBE_MAX 2000
 #define ANNOUNCE_WAIT 2000
+#define ANNOUNCE_NUM 2
+#define ANNOUNCE_INTERVAL 2000
+#define MAX_ERRORS 100 /* receive errors in a row before giving up */
 
 struct cfg {
 	const char *ifname;
@@ -76,6 +79,10 @@ struct state {
 	int probes_sent;
 	int64_t probe_next;
 	int conflict;
+	uint32_t announce_ip; /* RFC 5227 2.3 announcements left to send */
+	int announce_left;
+	int64_t announce_next;
+	int errors;
 	int notified;
 };
 
@@ -458,8 +465,14 @@ handle(struct state *s, struct dcl_act *a)
 			} else
 				notify(s);
 		} else if (strcmp(a->reason, "BOUND") == 0 ||
-		    strcmp(a->reason, "REBOOT") == 0)
+		    strcmp(a->reason, "REBOOT") == 0) {
 			notify(s);
+			if (s->arp >= 0 && a->new_lease != NULL) {
+				s->announce_ip = a->new_lease->addr;
+				s->announce_left = ANNOUNCE_NUM;
+				s->announce_next = mono_ms();
+			}
+		}
 	}
 	if (a->save)
 		save_state(s);
@@ -524,6 +537,41 @@ probe_step(struct state *s, int64_t now)
 		    (int64_t)(rnd(NULL) % (PROBE_MAX - PROBE_MIN));
 }
 
+/* RFC 5227 2.3: tells the link the address is now ours. */
+static void
+announce_step(struct state *s, int64_t now)
+{
+	struct rawudp_arp a;
+	uint8_t frame[64];
+	long n;
+
+	if (s->announce_left == 0 || now < s->announce_next)
+		return;
+	memset(&a, 0, sizeof a);
+	a.op = 1;
+	memcpy(a.sha, s->mac, 6);
+	a.spa = a.tpa = s->announce_ip;
+	if ((n = rawudp_build_arp(&a, NULL, frame, sizeof frame)) < 0 ||
+	    rawudp_send(s->arp, s->ifindex, frame, (size_t)n) != 0)
+		log_warn("unable to send an ARP announcement: %s",
+		    strerror(errno));
+	s->announce_left--;
+	s->announce_next = now + ANNOUNCE_INTERVAL;
+}
+
+/* A receive error: EAGAIN ends a batch; a lasting error (the interface
+ * is gone) ends the program, for the supervisor to start it again. */
+static void
+recv_error(struct state *s, const char *what)
+{
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return;
+	log_warn("receiving on the %s socket: %s", what, strerror(errno));
+	if (++s->errors >= MAX_ERRORS)
+		log_die(RC_TEMP, "%d receive errors in a row on %s: giving up",
+		    s->errors, s->cfg->ifname);
+}
+
 /* RFC 5227 2.1.1: a conflict is any ARP from another host with the
  * address as sender, or a probe for it from another host. */
 static void
@@ -535,7 +583,13 @@ arp_input(struct state *s)
 	int fl;
 	char ip[16], hw[48];
 
-	while ((n = rawudp_recv(s->arp, frame, sizeof frame, &fl)) > 0) {
+	for (;;) {
+		if ((n = rawudp_recv(s->arp, frame, sizeof frame, &fl)) <= 0) {
+			if (n < 0)
+				recv_error(s, "ARP");
+			break;
+		}
+		s->errors = 0;
 		if (s->probe_ip == 0 ||
 		    rawudp_parse_arp(frame, (size_t)n, &a, NULL) != 0 ||
 		    memcmp(a.sha, s->mac, 6) == 0)
@@ -563,8 +617,12 @@ dhcp_input(struct state *s)
 	char ip[16];
 
 	for (k = 0; k < 64; k++) {
-		if ((n = rawudp_recv(s->pkt, frame, sizeof frame, &fl)) <= 0)
+		if ((n = rawudp_recv(s->pkt, frame, sizeof frame, &fl)) <= 0) {
+			if (n < 0)
+				recv_error(s, "packet");
 			break;
+		}
+		s->errors = 0;
 		if (rawudp_parse_eth(frame, (size_t)n, fl, &u, &why) != 0) {
 			log_debug("frame ignored: %s", why);
 			continue;
@@ -726,6 +784,8 @@ main(int argc, char **argv)
 
 		if (s->probe_ip != 0 && s->probe_next < next)
 			next = s->probe_next;
+		if (s->announce_left > 0 && s->announce_next < next)
+			next = s->announce_next;
 		wait = next == INT64_MAX ? -1 : next <= now ? 0 : next - now;
 		if (wait > 3600000)
 			wait = 3600000;
@@ -767,6 +827,7 @@ main(int argc, char **argv)
 			arp_input(s);
 		now = mono_ms();
 		probe_step(s, now);
+		announce_step(s, now);
 		if (now >= dcl_next(&s->d)) {
 			enum dcl_state before = s->d.st;
 

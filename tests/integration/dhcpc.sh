@@ -124,12 +124,15 @@ SH
 		-l "$T/state.$tag" -s "$T/script.$tag" "$@" c0 \
 		2>>"$T/dhcpc.$tag.log" &
 	DHCPC_PID=$!
+	DHCPC_TAG=$tag
 	on_exit "kill $DHCPC_PID 2>/dev/null"
 }
-stop_dhcpc() { # [SIGNAL]
+stop_dhcpc() { # [SIGNAL]: dhcpc must exit 0 (a sanitizer report fails)
+	local rc=0
 	kill -"${1:-TERM}" "$DHCPC_PID" 2>/dev/null || true
-	wait "$DHCPC_PID" 2>/dev/null || true
+	wait "$DHCPC_PID" 2>/dev/null || rc=$?
 	DHCPC_PID=
+	[ "$rc" = 0 ] || fail "dhcpc exited $rc: $(tail -20 "$T/dhcpc.$DHCPC_TAG.log")"
 }
 # count TAG REASON: how often the script ran with REASON.
 nreason() { cat "$T/reasons.$1" 2>/dev/null | grep -cx "$2" || true; }
