@@ -647,92 +647,6 @@ parse_fields(struct mime_msg *m, size_t pi, const char *buf, size_t len,
 	return 0;
 }
 
-/* ------------------------------------------------------------ scanner */
-
-struct bnd {
-	struct mime_sref b;
-	size_t part;
-};
-
-struct scan {
-	struct mime_msg *m;
-	const char *buf;
-	size_t len;
-	size_t off;	   /* the next line */
-	size_t nlf, nbare; /* in buf[0..off) */
-	struct bnd stack[MIME_DEPTH_MAX + 2];
-	size_t nb;
-	/* Where the last scan stopped: a delimiter line, or the end. */
-	size_t hit; /* index into stack, or MIME_NONE at the end */
-	int hit_close;
-	int hit_in_hdr; /* the delimiter cut a header section */
-	struct pscratch ps;
-	struct str tmp;
-};
-
-static size_t
-line_end(const struct scan *s, size_t off)
-{
-	const char *nl = memchr(s->buf + off, '\n', s->len - off);
-
-	return nl == NULL ? s->len : (size_t)(nl - s->buf) + 1;
-}
-
-/* Which boundary the line at s->off is a delimiter of, if any. */
-static size_t
-delimiter(struct scan *s, size_t le, int *close)
-{
-	const char *l = s->buf + s->off;
-	size_t n = le - s->off, i, best = MIME_NONE, bl;
-
-	if (s->nb == 0 || n < 3 || l[0] != '-' || l[1] != '-')
-		return MIME_NONE;
-	for (i = s->nb; i-- > 0;) {
-		bl = s->stack[i].b.len;
-		if (bl <= n - 2 &&
-		    memcmp(l + 2, s->m->pool.s + s->stack[i].b.off, bl) == 0 &&
-		    (best == MIME_NONE || s->stack[best].b.len < bl))
-			best = i;
-	}
-	if (best != MIME_NONE) {
-		bl = s->stack[best].b.len;
-		*close = n - 2 - bl >= 2 && l[2 + bl] == '-' &&
-		    l[3 + bl] == '-';
-	}
-	return best;
-}
-
-static void
-consume(struct scan *s, size_t le)
-{
-	if (le > s->off && s->buf[le - 1] == '\n') {
-		s->nlf++;
-		if (le - 1 == s->off || s->buf[le - 2] != '\r')
-			s->nbare++;
-	}
-	s->off = le;
-}
-
-/* Reads lines until a delimiter line (not consumed) or the end. */
-static void
-scan_lines(struct scan *s)
-{
-	size_t le;
-	int close = 0;
-
-	while (s->off < s->len) {
-		le = line_end(s, s->off);
-		s->hit = delimiter(s, le, &close);
-		if (s->hit != MIME_NONE) {
-			s->hit_close = close;
-			s->hit_in_hdr = 0;
-			return;
-		}
-		consume(s, le);
-	}
-	s->hit = MIME_NONE;
-}
-
 /* A new part, the last child of parent after prev (MIME_NONE: first). */
 static int
 new_part(struct mime_msg *m, size_t parent, size_t prev, size_t *idx)
@@ -804,55 +718,148 @@ degrade(struct mime_msg *m, size_t pi, unsigned flag)
 	return 0;
 }
 
+/* ------------------------------------------------------------ scanner */
+
 /*
- * Parses the entity (header and body) that starts at s->off into part
- * pi; stops at a delimiter line of an enclosing multipart (s->hit) or at
- * the end of the input.  digest: the parent is a multipart/digest.
+ * The parser is driven by lines: bytes are fed in chunks of any size, a
+ * line is handled when its LF arrives (or at the end of the input).  Of a
+ * line only its first bytes are kept (enough to know a delimiter); the
+ * header section of the entity being read is copied (up to
+ * MIME_HEADER_MAX) so that its fields can be parsed.  A stack of frames,
+ * one per open entity, replaces recursion.
+ */
+
+#define PRE_MAX (MIME_BOUNDARY_MAX + 4)
+
+enum { F_HDR, F_BODY };
+
+struct bnd {
+	struct mime_sref b;
+};
+
+struct frame {
+	size_t pi;
+	int state;	     /* F_HDR: reading its header; F_BODY */
+	size_t own;	     /* its boundary in the stack, or MIME_NONE */
+	size_t prev;	     /* its last child, or MIME_NONE */
+	int digest;	     /* its children default to message/rfc822 */
+	int child_digest;    /* it is a multipart/digest */
+	size_t hs, hbare;    /* header start, bare LFs before it */
+	size_t bs, blf, bbare; /* body start, LFs and bare LFs before it */
+};
+
+struct mime_parser {
+	struct mime_msg *m;
+	struct frame fr[MIME_DEPTH_MAX + 2];
+	size_t nfr;
+	struct bnd stack[MIME_DEPTH_MAX + 2];
+	size_t nb;
+	size_t pos;	   /* bytes fed so far */
+	size_t nlf, nbare; /* LFs and bare LFs before the current line */
+	/* The current line. */
+	size_t ls, llen;
+	char pre[PRE_MAX];
+	size_t npre;
+	int last_cr;	   /* its last byte so far is a CR */
+	size_t prev_eol;   /* line end of the line before: 0, 1 or 2 */
+	struct str hdr;	   /* the header section being read */
+	size_t hdr_at_ls;  /* hdr.len when the current line started */
+	int hdr_cut;
+	int failed;
+	struct pscratch ps;
+	struct str tmp;
+};
+
+/* Which boundary the current line is a delimiter of, if any. */
+static size_t
+delimiter(const struct mime_parser *s, int *close)
+{
+	const char *l = s->pre;
+	size_t n = s->llen, i, best = MIME_NONE, bl;
+
+	if (s->nb == 0 || n < 3 || l[0] != '-' || l[1] != '-')
+		return MIME_NONE;
+	for (i = s->nb; i-- > 0;) {
+		bl = s->stack[i].b.len;
+		if (bl <= n - 2 && 2 + bl <= s->npre &&
+		    memcmp(l + 2, s->m->pool.s + s->stack[i].b.off, bl) == 0 &&
+		    (best == MIME_NONE || s->stack[best].b.len < bl))
+			best = i;
+	}
+	if (best != MIME_NONE) {
+		bl = s->stack[best].b.len;
+		*close = n - 2 - bl >= 2 && 4 + bl <= s->npre &&
+		    l[2 + bl] == '-' && l[3 + bl] == '-';
+	}
+	return best;
+}
+
+/* Counts the current line's end. */
+static void
+consume(struct mime_parser *s, int has_lf)
+{
+	s->prev_eol = 0;
+	if (has_lf) {
+		s->nlf++;
+		if (s->llen >= 2 && s->last_cr) {
+			s->prev_eol = 2;
+		} else {
+			s->nbare++;
+			s->prev_eol = 1;
+		}
+	}
+}
+
+static int
+push_frame(struct mime_parser *s, size_t pi, int digest, size_t at)
+{
+	struct frame *f;
+
+	if (s->nfr == sizeof s->fr / sizeof s->fr[0]) {
+		errno = EOVERFLOW; /* cannot happen: depth is limited */
+		return -1;
+	}
+	f = &s->fr[s->nfr++];
+	memset(f, 0, sizeof *f);
+	f->pi = pi;
+	f->state = F_HDR;
+	f->own = f->prev = MIME_NONE;
+	f->digest = digest;
+	f->hs = at;
+	f->hbare = s->nbare;
+	str_clear(&s->hdr);
+	s->hdr_cut = 0;
+	return 0;
+}
+
+/*
+ * The header section of the top frame ends (before the current line when
+ * cut, after it otherwise): its fields are read and its body begins.
  */
 static int
-parse_entity(struct scan *s, size_t pi, int digest)
+header_done(struct mime_parser *s, size_t end, int cut)
 {
 	struct mime_msg *m = s->m;
+	struct frame *f = &s->fr[s->nfr - 1];
+	size_t pi = f->pi, child;
 	struct mime_part *p;
-	size_t ls, le, hs, hbare, bs, blf, bbare, hlen, end, nlf, nbare;
-	size_t own, child, last, prev = MIME_NONE;
-	int close = 0, is_mp, is_msg, is_digest;
 	struct mime_sref b;
+	int is_mp, is_msg;
 
-	/* The header section: up to an empty line, a delimiter or the end. */
-	hs = s->off;
-	hbare = s->nbare;
-	s->hit = MIME_NONE;
-	while (s->off < s->len) {
-		ls = s->off;
-		le = line_end(s, ls);
-		s->hit = delimiter(s, le, &close);
-		if (s->hit != MIME_NONE) {
-			s->hit_close = close;
-			s->hit_in_hdr = s->off > hs;
-			break;
-		}
-		consume(s, le);
-		if (is_empty_line(s->buf + ls, le - ls))
-			break;
-	}
 	p = &m->parts[pi];
-	p->hdr_off = hs;
-	p->hdr_len = s->off - hs;
-	p->hdr_vlen = p->hdr_len + (s->nbare - hbare);
-	hlen = p->hdr_len;
-	if (hlen > MIME_HEADER_MAX) {
-		hlen = MIME_HEADER_MAX;
+	p->hdr_off = f->hs;
+	p->hdr_len = end - f->hs;
+	p->hdr_vlen = p->hdr_len + (s->nbare - f->hbare);
+	if (s->hdr_cut)
 		m->flags |= MIME_F_HEADER;
-	}
-	if (parse_fields(m, pi, s->buf + hs, hlen, &s->ps, &s->tmp) < 0)
+	if (parse_fields(m, pi, s->hdr.s ? s->hdr.s : "", s->hdr.len, &s->ps,
+		&s->tmp) < 0)
 		return -1;
-	p = &m->parts[pi];
-	if (p->type.off == MIME_NONE) {
-		if (pool_addz(m, digest ? "message" : "text", &b) < 0)
+	if (m->parts[pi].type.off == MIME_NONE) {
+		if (pool_addz(m, f->digest ? "message" : "text", &b) < 0)
 			return -1;
 		m->parts[pi].type = b;
-		if (pool_addz(m, digest ? "rfc822" : "plain", &b) < 0)
+		if (pool_addz(m, f->digest ? "rfc822" : "plain", &b) < 0)
 			return -1;
 		m->parts[pi].subtype = b;
 	}
@@ -860,7 +867,7 @@ parse_entity(struct scan *s, size_t pi, int digest)
 	is_mp = sref_is(m, p->type, "multipart");
 	is_msg = sref_is(m, p->type, "message") &&
 	    sref_is(m, p->subtype, "rfc822");
-	is_digest = is_mp && sref_is(m, p->subtype, "digest");
+	f->child_digest = is_mp && sref_is(m, p->subtype, "digest");
 	if ((is_mp || is_msg) && p->depth >= MIME_DEPTH_MAX) {
 		if (degrade(m, pi, MIME_F_DEPTH) < 0)
 			return -1;
@@ -870,89 +877,268 @@ parse_entity(struct scan *s, size_t pi, int digest)
 			return -1;
 		is_msg = 0;
 	}
-
-	bs = s->off;
-	blf = s->nlf;
-	bbare = s->nbare;
-	m->parts[pi].body_off = bs;
+	f->state = F_BODY;
+	f->bs = end;
+	f->blf = s->nlf;
+	f->bbare = s->nbare;
+	m->parts[pi].body_off = end;
 	if (is_mp) {
 		m->parts[pi].kind = MIME_MULTIPART;
 		p = &m->parts[pi];
-		if (param_find(m, p->param0, p->nparams, "boundary", &b) &&
+		if (!cut &&
+		    param_find(m, p->param0, p->nparams, "boundary", &b) &&
 		    b.len > 0 && b.len <= MIME_BOUNDARY_MAX &&
 		    s->nb < sizeof s->stack / sizeof s->stack[0]) {
-			own = s->nb++;
-			s->stack[own].b = b;
-			s->stack[own].part = pi;
-			if (s->hit == MIME_NONE)
-				scan_lines(s); /* the preamble */
-			while (s->hit == own) {
-				le = line_end(s, s->off);
-				consume(s, le);
-				if (le == s->len && s->buf[le - 1] != '\n') {
-					/* A last line without a line end. */
-					s->hit = MIME_NONE;
-					break;
-				}
-				if (s->hit_close) {
-					/* The epilogue, up to an outer one. */
-					s->nb = own;
-					scan_lines(s);
-					break;
-				}
-				if (m->nparts >= MIME_PARTS_MAX) {
-					/* Left in the body, in no child. */
-					m->flags |= MIME_F_PARTS;
-					scan_lines(s);
-					continue;
-				}
-				if (new_part(m, pi, prev, &child) < 0 ||
-				    parse_entity(s, child, is_digest) < 0)
-					return -1;
-				prev = child;
-			}
-			s->nb = own;
-		} else if (s->hit == MIME_NONE) {
-			scan_lines(s);
+			f->own = s->nb++;
+			s->stack[f->own].b = b;
 		}
 	} else if (is_msg) {
 		m->parts[pi].kind = MIME_MESSAGE;
 		if (new_part(m, pi, MIME_NONE, &child) < 0)
 			return -1;
 		m->parts[child].is_message = 1;
-		if (parse_entity(s, child, 0) < 0)
+		f->prev = child;
+		if (push_frame(s, child, 0, end) < 0)
 			return -1;
-	} else if (s->hit == MIME_NONE) {
-		scan_lines(s);
+		if (cut && header_done(s, end, 1) < 0)
+			return -1;
 	}
+	return 0;
+}
+
+/*
+ * Ends the top frame at the current line start: at a delimiter line
+ * (hit) or at the end of the input.
+ */
+static void
+end_frame(struct mime_parser *s, int hit, int hit_in_hdr)
+{
+	struct mime_msg *m = s->m;
+	struct frame *f = &s->fr[s->nfr - 1];
+	struct mime_part *p = &m->parts[f->pi];
+	size_t end = s->ls, nlf = s->nlf, nbare = s->nbare;
 
 	/*
 	 * The body ends before the line end that precedes a delimiter,
 	 * unless that line end ended a header section (Dovecot counts it
-	 * there, and then in every enclosing body too).
+	 * there, and then in every enclosing body too), and never before
+	 * the end of the last child (an empty last part).
 	 */
-	end = s->off;
-	nlf = s->nlf;
-	nbare = s->nbare;
-	last = m->parts[pi].kind == MIME_MESSAGE ? m->parts[pi].child : prev;
-	if (s->hit != MIME_NONE && !s->hit_in_hdr && end > bs &&
-	    s->buf[end - 1] == '\n' &&
-	    /* Not past the end of the last child (an empty last part). */
-	    (last == MIME_NONE ||
-		m->parts[last].body_off + m->parts[last].body_len < end)) {
+	if (hit && !hit_in_hdr && end > f->bs && s->prev_eol > 0 &&
+	    end - f->bs >= s->prev_eol &&
+	    (f->prev == MIME_NONE || m->parts[f->prev].body_off +
+		    m->parts[f->prev].body_len < end)) {
+		end -= s->prev_eol;
 		nlf--;
-		if (end - bs >= 2 && s->buf[end - 2] == '\r') {
-			end -= 2;
-		} else {
-			end--;
+		if (s->prev_eol == 1)
 			nbare--;
-		}
 	}
-	p = &m->parts[pi];
-	p->body_len = end - bs;
-	p->body_lines = nlf - blf;
-	p->body_vlen = p->body_len + (nbare - bbare);
+	p->body_len = end - f->bs;
+	p->body_lines = nlf - f->blf;
+	p->body_vlen = p->body_len + (nbare - f->bbare);
+	if (f->own != MIME_NONE)
+		s->nb = f->own;
+	s->nfr--;
+}
+
+/* Handles the current line, complete (has_lf) or the last one. */
+static int
+line(struct mime_parser *s, int has_lf)
+{
+	struct mime_msg *m = s->m;
+	struct frame *f = &s->fr[s->nfr - 1];
+	size_t hit, child;
+	int close = 0, in_hdr;
+
+	hit = delimiter(s, &close);
+	if (hit == MIME_NONE) {
+		consume(s, has_lf);
+		if (f->state == F_HDR &&
+		    (s->llen == 1 || s->llen == 2) &&
+		    is_empty_line(s->pre, s->llen))
+			return header_done(s, s->ls + s->llen, 0);
+		return 0;
+	}
+	/* A delimiter: everything inside the multipart that owns it ends. */
+	in_hdr = f->state == F_HDR && s->ls > f->hs;
+	if (f->state == F_HDR) {
+		str_truncate(&s->hdr, s->hdr_at_ls);
+		if (header_done(s, s->ls, 1) < 0)
+			return -1;
+	}
+	while (s->fr[s->nfr - 1].own != hit) {
+		/* A header cut here has an empty body: nothing to take. */
+		end_frame(s, 1, in_hdr);
+		in_hdr = 0;
+	}
+	f = &s->fr[s->nfr - 1];
+	consume(s, has_lf);
+	if (close) {
+		/* The epilogue follows, up to an outer delimiter. */
+		s->nb = f->own;
+		f->own = MIME_NONE;
+		return 0;
+	}
+	if (!has_lf)
+		return 0; /* a last line without a line end starts nothing */
+	if (m->nparts >= MIME_PARTS_MAX) {
+		/* Left in the body, in no child. */
+		m->flags |= MIME_F_PARTS;
+		return 0;
+	}
+	if (new_part(m, f->pi, f->prev, &child) < 0)
+		return -1;
+	f->prev = child;
+	return push_frame(s, child, f->child_digest, s->ls + s->llen);
+}
+
+static void
+line_start(struct mime_parser *s)
+{
+	s->ls = s->pos;
+	s->llen = 0;
+	s->npre = 0;
+	s->last_cr = 0;
+	s->hdr_at_ls = s->hdr.len;
+}
+
+/* Takes in[0..n) of the current line. */
+static int
+line_bytes(struct mime_parser *s, const char *in, size_t n)
+{
+	size_t k;
+
+	if (n == 0)
+		return 0;
+	k = PRE_MAX - s->npre < n ? PRE_MAX - s->npre : n;
+	memcpy(s->pre + s->npre, in, k);
+	s->npre += k;
+	s->llen += n;
+	s->pos += n;
+	s->last_cr = in[n - 1] == '\r';
+	if (s->fr[s->nfr - 1].state == F_HDR) {
+		k = MIME_HEADER_MAX - s->hdr.len < n ?
+		    MIME_HEADER_MAX - s->hdr.len : n;
+		if (k < n)
+			s->hdr_cut = 1;
+		if (str_append(&s->hdr, in, k) < 0)
+			return -1;
+	}
 	return 0;
+}
+
+int
+mime_parser_feed(struct mime_parser *s, const void *data, size_t len)
+{
+	const char *p = data, *nl;
+	size_t n;
+
+	if (s->failed) {
+		errno = EINVAL;
+		return -1;
+	}
+	while (len > 0) {
+		nl = memchr(p, '\n', len);
+		n = nl == NULL ? len : (size_t)(nl - p);
+		/* The bytes before the LF, then the LF apart: last_cr. */
+		if (line_bytes(s, p, n) < 0)
+			goto fail;
+		p += n;
+		len -= n;
+		if (nl == NULL)
+			break;
+		{
+			int cr = s->last_cr;
+
+			if (line_bytes(s, p, 1) < 0)
+				goto fail;
+			s->last_cr = cr;
+		}
+		p++;
+		len--;
+		if (line(s, 1) < 0)
+			goto fail;
+		line_start(s);
+	}
+	return 0;
+fail:
+	s->failed = 1;
+	return -1;
+}
+
+int
+mime_parser_init(struct mime_parser **sp, struct mime_msg *m)
+{
+	struct mime_parser *s;
+	size_t root;
+
+	*sp = NULL;
+	m->nparts = m->nparams = m->flags = 0;
+	str_clear(&m->pool);
+	s = calloc(1, sizeof *s);
+	if (s == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	s->m = m;
+	if (new_part(m, MIME_NONE, MIME_NONE, &root) < 0) {
+		free(s);
+		return -1;
+	}
+	m->parts[root].is_message = 1;
+	(void)push_frame(s, root, 0, 0);
+	line_start(s);
+	*sp = s;
+	return 0;
+}
+
+void
+mime_parser_free(struct mime_parser **sp)
+{
+	struct mime_parser *s = *sp;
+	size_t e;
+
+	if (s == NULL)
+		return;
+	for (e = 0; e < MIME_ENV_N; e++)
+		str_free(&s->ps.addr[e]);
+	str_free(&s->ps.vals);
+	str_free(&s->tmp);
+	str_free(&s->hdr);
+	free(s);
+	*sp = NULL;
+}
+
+int
+mime_parser_finish(struct mime_parser **sp)
+{
+	struct mime_parser *s = *sp;
+	int r = -1;
+
+	if (s->failed) {
+		errno = EINVAL;
+		goto out;
+	}
+	if (s->llen > 0 && line(s, 0) < 0)
+		goto out;
+	if (s->llen > 0) {
+		/* The last line is counted in; nothing more comes. */
+		s->ls = s->pos;
+	}
+	if (s->fr[s->nfr - 1].state == F_HDR) {
+		s->ls = s->pos;
+		if (header_done(s, s->pos, 1) < 0)
+			goto out;
+	}
+	s->ls = s->pos;
+	while (s->nfr > 0)
+		end_frame(s, 0, 0);
+	r = 0;
+out:
+	if (r < 0)
+		mime_free(s->m);
+	mime_parser_free(sp);
+	return r;
 }
 
 void
@@ -967,37 +1153,18 @@ mime_free(struct mime_msg *m)
 int
 mime_parse(struct mime_msg *m, const void *buf, size_t len)
 {
-	struct scan *s;
-	size_t root;
-	int r = -1;
+	struct mime_parser *s;
 
-	m->nparts = m->nparams = m->flags = 0;
-	str_clear(&m->pool);
-	s = calloc(1, sizeof *s);
-	if (s == NULL) {
-		errno = ENOMEM;
-		goto out;
-	}
-	s->m = m;
-	s->buf = len ? buf : "";
-	s->len = len;
-	if (new_part(m, MIME_NONE, MIME_NONE, &root) < 0)
-		goto out;
-	m->parts[root].is_message = 1;
-	r = parse_entity(s, root, 0);
-out:
-	if (s != NULL) {
-		size_t e;
-
-		for (e = 0; e < MIME_ENV_N; e++)
-			str_free(&s->ps.addr[e]);
-		str_free(&s->ps.vals);
-		str_free(&s->tmp);
-		free(s);
-	}
-	if (r < 0)
+	if (mime_parser_init(&s, m) < 0) {
 		mime_free(m);
-	return r;
+		return -1;
+	}
+	if (mime_parser_feed(s, len ? buf : "", len) < 0) {
+		mime_parser_free(&s);
+		mime_free(m);
+		return -1;
+	}
+	return mime_parser_finish(&s);
 }
 
 /* ---------------------------------------------------------- rendering */

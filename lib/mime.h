@@ -139,6 +139,28 @@ int mime_parse(struct mime_msg *m, const void *buf, size_t len);
 void mime_free(struct mime_msg *m);
 
 /*
+ * The same parse, fed in chunks of any size (a file read piece by piece):
+ * the parser keeps the first bytes of the current line and the header
+ * section being read (at most MIME_HEADER_MAX), never a body.  Offsets in
+ * the tree count the bytes fed; the caller reads a range again (pread)
+ * to send it or to feed a mime_decoder.  The tree is the same however the
+ * input is cut.
+ *
+ * mime_parser_init starts a parse into m (as mime_parse does); 0, or -1
+ * with errno ENOMEM.  mime_parser_feed takes the next bytes; 0, or -1
+ * with errno ENOMEM or EOVERFLOW, after which only _free may be called.
+ * mime_parser_finish ends the input, completes m and frees the parser;
+ * 0, or -1 with errno (m freed).  mime_parser_free abandons a parse (m
+ * must then be freed or parsed again).
+ */
+struct mime_parser;
+
+int mime_parser_init(struct mime_parser **sp, struct mime_msg *m);
+int mime_parser_feed(struct mime_parser *s, const void *data, size_t len);
+int mime_parser_finish(struct mime_parser **sp);
+void mime_parser_free(struct mime_parser **sp);
+
+/*
  * Appends the BODYSTRUCTURE (extended != 0) or BODY (extended == 0)
  * value of part (0 for the message) to out, without the keyword, e.g.
  * ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 7 1 NIL NIL NIL

@@ -10,7 +10,8 @@
  * strings, and its ranges must be as long as the LF ranges' vlen.  Every
  * part's body decoded in one call and in chunks (sizes from the input)
  * gives the same UTF-8, and a needle taken from that output is found in
- * it.  The input is also read as an address list.
+ * it.  The input fed to the parser in chunks (sizes from the input) gives
+ * the same tree as in one piece.  It is also read as an address list.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -141,6 +142,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	must(mime_parse(&m, data, size) == 0);
 	check_tree(&m, size);
 	render(&m, &o1);
+
+	/* Fed in chunks: the same tree. */
+	{
+		struct mime_parser *p;
+		uint32_t sd = seed;
+		size_t off = 0;
+
+		must(mime_parser_init(&p, &mc) == 0);
+		while (off < size) {
+			n = 1 + (sd >> 5) % 97;
+			sd = sd * 1103515245u + 12345u;
+			if (n > size - off)
+				n = size - off;
+			must(mime_parser_feed(p, data + off, n) == 0);
+			off += n;
+		}
+		must(mime_parser_finish(&p) == 0);
+		must(mc.nparts == m.nparts && mc.nparams == m.nparams &&
+		    mc.pool.len == m.pool.len && mc.flags == m.flags);
+		must(memcmp(mc.parts, m.parts, m.nparts * sizeof *m.parts) == 0);
+		must(m.nparams == 0 || memcmp(mc.params, m.params,
+		    m.nparams * sizeof *m.params) == 0);
+		must(m.pool.len == 0 || memcmp(mc.pool.s, m.pool.s,
+		    m.pool.len) == 0);
+	}
 
 	/* The same message with CRLF line ends. */
 	for (i = 0; i < size; i++) {

@@ -738,6 +738,95 @@ test_corpus(void **state)
 	str_free(&crlf);
 }
 
+/* Parses msg fed in pieces of step bytes (0: sizes from a generator). */
+static void
+parse_chunked(struct mime_msg *m, const char *msg, size_t len, size_t step,
+    uint32_t *seed)
+{
+	struct mime_parser *p;
+	size_t off = 0, n;
+
+	assert_int_equal(mime_parser_init(&p, m), 0);
+	while (off < len) {
+		if (step > 0) {
+			n = step;
+		} else {
+			*seed = *seed * 1103515245u + 12345u;
+			n = (*seed >> 16) % 40;
+		}
+		if (n > len - off)
+			n = len - off;
+		assert_int_equal(mime_parser_feed(p, msg + off, n), 0);
+		off += n;
+	}
+	assert_int_equal(mime_parser_finish(&p), 0);
+	assert_null(p);
+}
+
+/* Two trees are the same: parts, parameters and strings. */
+static void
+assert_same_tree(const struct mime_msg *a, const struct mime_msg *b)
+{
+	assert_int_equal(a->nparts, b->nparts);
+	assert_int_equal(a->nparams, b->nparams);
+	assert_int_equal(a->flags, b->flags);
+	assert_int_equal(a->pool.len, b->pool.len);
+	assert_memory_equal(a->parts, b->parts, a->nparts * sizeof *a->parts);
+	if (a->nparams > 0)
+		assert_memory_equal(a->params, b->params,
+		    a->nparams * sizeof *a->params);
+	if (a->pool.len > 0)
+		assert_memory_equal(a->pool.s, b->pool.s, a->pool.len);
+}
+
+/* The tree is the same however the input is cut. */
+static void
+test_chunked(void **state)
+{
+	struct mime_msg whole = MIME_MSG_INIT, m = MIME_MSG_INIT;
+	struct mime_parser *p;
+	struct str s = STR_INIT;
+	uint32_t seed = 12345;
+	size_t i, step;
+
+	(void)state;
+	for (i = 0; i < sizeof corpus / sizeof corpus[0]; i++) {
+		assert_int_equal(mime_parse(&whole, corpus[i].msg,
+				     corpus[i].len), 0);
+		for (step = 0; step <= 9; step++) {
+			parse_chunked(&m, corpus[i].msg, corpus[i].len, step,
+			    &seed);
+			assert_same_tree(&whole, &m);
+		}
+	}
+	/* Long lines and a long header cut anywhere. */
+	assert_int_equal(str_appendz(&s, "Content-Type: multipart/mixed; "
+					 "boundary=b\n\n--b\n"), 0);
+	while (s.len < MIME_HEADER_MAX + 5000)
+		assert_int_equal(str_appendz(&s, "X: 0123456789abcdef\n"), 0);
+	assert_int_equal(str_appendz(&s, "Content-Type: text/html\n\n"), 0);
+	for (i = 0; i < 70000; i++)
+		assert_int_equal(str_appendc(&s, (char)('a' + i % 26)), 0);
+	assert_int_equal(str_appendz(&s, "\n--b\n\nx\n--b--\n"), 0);
+	assert_int_equal(mime_parse(&whole, s.s, s.len), 0);
+	assert_true(whole.flags & MIME_F_HEADER);
+	assert_int_equal(whole.nparts, 3);
+	assert_int_equal(whole.parts[1].body_len, 70000);
+	for (step = 0; step < 3; step++) {
+		parse_chunked(&m, s.s, s.len, step == 2 ? 4093 : step, &seed);
+		assert_same_tree(&whole, &m);
+	}
+	/* Abandoning a parse frees what it holds. */
+	assert_int_equal(mime_parser_init(&p, &m), 0);
+	assert_int_equal(mime_parser_feed(p, s.s, 1000), 0);
+	mime_parser_free(&p);
+	assert_null(p);
+	mime_parser_free(&p);
+	mime_free(&m);
+	mime_free(&whole);
+	str_free(&s);
+}
+
 /* A parse reused for another message replaces the first tree. */
 static void
 test_reuse(void **state)
@@ -1478,6 +1567,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus),
+		cmocka_unit_test(test_chunked),
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_sections_single),
