@@ -3,12 +3,22 @@
  * BODYSTRUCTURE, BODY, ENVELOPE and BODY[section] ranges (RFC 3501
  * sections 6.4.5 and 7.4.2), with decoded content for SEARCH.
  *
- * A pure parser over a buffer the caller holds (read into memory or
- * mmap'd): no I/O, and the tree keeps offsets into the buffer, never
- * copies of bodies, so a large message costs the memory of its headers,
- * not of its size.  The same buffer must be passed again to the functions
- * that read bodies (mime_body_contains, or the caller feeding a
- * mime_decoder from a mime_range).
+ * A pure parser with no I/O: the message comes as one buffer the caller
+ * holds (read or mmap'd: mime_parse) or in chunks of any size
+ * (mime_parser_feed, for a file read piece by piece).  The tree keeps
+ * offsets, never copies of bodies, so a message costs the memory of its
+ * headers, not of its size.  Bodies are read again by the caller from
+ * those offsets: a mime_range to send, a mime_decoder fed the bytes of a
+ * part for SEARCH (or mime_body_contains over a buffer).
+ *
+ * Use in imapd: FETCH BODYSTRUCTURE / BODY / ENVELOPE are
+ * mime_bodystructure(m, 0, 1 / 0, out) and mime_envelope(m, 0, out) (the
+ * strings an index may cache); BODY[section] is mime_section, then the
+ * range as it is (HEADER.FIELDS: the fields picked from that range with
+ * lib/rfc5322), with <partial> applied to the CRLF form; SEARCH BODY /
+ * TEXT is mime_match_init with the key, then mime_body_contains (TEXT:
+ * and the header), SEARCH HEADER / SUBJECT / FROM ... is
+ * mime_header_decode of each field, then mime_match_update.
  *
  * Line ends are LF or CRLF, as in lib/rfc5322 (Maildir files have LF,
  * the wire CRLF).  IMAP counts sizes as sent with CRLF: every *_vlen below
