@@ -346,7 +346,35 @@ struct list {
 	uint32_t uidvalidity, uidnext;
 	uint64_t highest;
 	int damaged, missing;
+	/* The directories as the scan that wrote the list saw them: their
+	 * change times, when the scan began, how many files new/ held.  A
+	 * later session that finds the same times (older than that start by
+	 * more than a second) needs no scan: the list is the folder. */
+	int hstamps;
+	struct timespec hcur, hnew;
+	int64_t hstart;
+	uint64_t hnewcount;
 };
+
+/* Parses "c=S.N n=S.N s=T k=K" after the header's numbers. */
+static void
+header_stamps(const char *p, struct list *l)
+{
+	long long a, b, c, d, e;
+	unsigned long long k;
+
+	if (sscanf(p, " c=%lld.%lld n=%lld.%lld s=%lld k=%llu", &a, &b, &c,
+		&d, &e, &k) != 6 || b < 0 || b > 999999999 || d < 0 ||
+	    d > 999999999)
+		return;
+	l->hcur.tv_sec = (time_t)a;
+	l->hcur.tv_nsec = (long)b;
+	l->hnew.tv_sec = (time_t)c;
+	l->hnew.tv_nsec = (long)d;
+	l->hstart = e;
+	l->hnewcount = k;
+	l->hstamps = 1;
+}
 
 static void
 list_free(struct list *l)
@@ -566,7 +594,7 @@ list_read(struct mbox *mb, struct list *l)
 		char *nl = memchr(buf.s + off, '\n', buf.len - off), *f[5];
 		size_t len = nl ? (size_t)(nl - (buf.s + off)) : buf.len - off;
 		char *p = buf.s + off;
-		size_t nf = 0, i;
+		size_t nf = 0, i, used;
 		uint64_t v[4];
 
 		off += len + 1;
@@ -584,11 +612,13 @@ list_read(struct mbox *mb, struct list *l)
 			    strcmp(f[1], "1") == 0 &&
 			    num_u64z(f[2], UINT32_MAX, &v[0]) == 0 &&
 			    num_u64z(f[3], UINT32_MAX, &v[1]) == 0 &&
-			    num_u64z(f[4], UINT64_MAX / 2, &v[2]) == 0 &&
+			    num_u64_prefix(f[4], strlen(f[4]), UINT64_MAX / 2,
+				&v[2], &used) == 0 &&
 			    v[0] > 0 && v[1] > 0) {
 				l->uidvalidity = (uint32_t)v[0];
 				l->uidnext = (uint32_t)v[1];
 				l->highest = v[2];
+				header_stamps(f[4] + used, l);
 				continue;
 			}
 			l->damaged = l->missing = 1;
@@ -650,9 +680,14 @@ list_write(struct mbox *mb, const struct list *l)
 	size_t i;
 	int r;
 
-	if (str_printf(&out, "facteur-uidlist 1 %" PRIu32 " %" PRIu32 " %" PRIu64
-			     "\n",
-		l->uidvalidity, l->uidnext, l->highest) < 0)
+	if (str_printf(&out, "facteur-uidlist 1 %" PRIu32 " %" PRIu32 " %" PRIu64,
+		l->uidvalidity, l->uidnext, l->highest) < 0 ||
+	    (l->hstamps &&
+		str_printf(&out, " c=%lld.%09ld n=%lld.%09ld s=%lld k=%llu",
+		    (long long)l->hcur.tv_sec, l->hcur.tv_nsec,
+		    (long long)l->hnew.tv_sec, l->hnew.tv_nsec,
+		    (long long)l->hstart, (unsigned long long)l->hnewcount) < 0) ||
+	    str_appendc(&out, '\n') < 0)
 		goto oom;
 	for (i = 0; i < l->n; i++)
 		if (str_printf(&out, "%" PRIu32 " %" PRIu64 " %" PRIu64 " %s\n",
@@ -897,11 +932,55 @@ sync_locked(struct mbox *mb, int move, struct str *moved, struct list *l)
 	kw_read(mb);
 	changed = l->damaged || l->missing;
 	mb->rebuilt = l->missing;
+	if (!changed && l->hstamps && (!move || l->hnewcount == 0)) {
+		struct stat a, b;
+
+		if (fstat(mb->curfd, &a) == 0 && fstat(mb->newfd, &b) == 0 &&
+		    a.st_mtim.tv_sec == l->hcur.tv_sec &&
+		    a.st_mtim.tv_nsec == l->hcur.tv_nsec &&
+		    b.st_mtim.tv_sec == l->hnew.tv_sec &&
+		    b.st_mtim.tv_nsec == l->hnew.tv_nsec &&
+		    (int64_t)l->hcur.tv_sec + 1 < l->hstart &&
+		    (int64_t)l->hnew.tv_sec + 1 < l->hstart) {
+			/* Nothing changed since the scan that wrote it. */
+			for (i = 0; i < l->n; i++) {
+				l->m[i].flags = mbox_name_flags(l->m[i].name);
+				l->m[i].in_new = 0;
+			}
+			return 0;
+		}
+	}
 	if (move && move_new(mb, moved) < 0)
 		goto out;
-	if (scan_dir(mb->curfd, 0, &e, &ne, &cap) < 0 ||
-	    scan_dir(mb->newfd, 1, &e, &ne, &cap) < 0)
+	{
+		struct stat a, b;
+		int had = l->hstamps;
+		struct timespec oc = l->hcur, on = l->hnew;
+
+		/* Stamps a later session cannot trust yet are written
+		 * again with this scan's start. */
+		if (had && ((int64_t)oc.tv_sec + 1 >= l->hstart ||
+		    (int64_t)on.tv_sec + 1 >= l->hstart))
+			had = 0;
+		l->hstamps = 0;
+		l->hstart = (int64_t)time(NULL);
+		if (fstat(mb->curfd, &a) == 0 && fstat(mb->newfd, &b) == 0) {
+			l->hcur = a.st_mtim;
+			l->hnew = b.st_mtim;
+			l->hstamps = 1;
+			if (!had || oc.tv_sec != a.st_mtim.tv_sec ||
+			    oc.tv_nsec != a.st_mtim.tv_nsec ||
+			    on.tv_sec != b.st_mtim.tv_sec ||
+			    on.tv_nsec != b.st_mtim.tv_nsec)
+				changed = 1; /* record what this scan saw */
+		}
+	}
+	if (scan_dir(mb->curfd, 0, &e, &ne, &cap) < 0)
 		goto out;
+	l->hnewcount = ne;
+	if (scan_dir(mb->newfd, 1, &e, &ne, &cap) < 0)
+		goto out;
+	l->hnewcount = ne - l->hnewcount;
 	/* A hash of the list's base names. */
 	nslots = 16;
 	while (nslots < l->n * 2 + 16)
@@ -1047,15 +1126,16 @@ stamps(struct mbox *mb, struct timespec ts[3])
 }
 
 /*
- * Nothing changed since the last sync: the same change times, each at
- * least two seconds old (a coarse clock can give two changes in a row
- * the same time stamp; an old one cannot be followed by an unseen one).
+ * Nothing changed since the last sync: the same change times as it saw,
+ * each older than that sync's start by more than a second.  A coarse
+ * clock can give two changes in a row the same time stamp, but a change
+ * made after the sync began gets a later one than a stamp that was
+ * already a second old then.
  */
 static int
 unchanged(struct mbox *mb)
 {
 	struct timespec ts[3];
-	time_t now = time(NULL);
 	int i;
 
 	if (!mb->have_seen || stamps(mb, ts) < 0)
@@ -1063,7 +1143,7 @@ unchanged(struct mbox *mb)
 	for (i = 0; i < 3; i++)
 		if (ts[i].tv_sec != mb->seen[i].tv_sec ||
 		    ts[i].tv_nsec != mb->seen[i].tv_nsec ||
-		    ts[i].tv_sec + 2 > now)
+		    ts[i].tv_sec + 1 >= mb->seen_at)
 			return 0;
 	return 1;
 }
@@ -1073,6 +1153,7 @@ mbox_sync(struct mbox *mb, int move, struct str *moved)
 {
 	struct list l;
 	int lk, r, e;
+	time_t start = time(NULL);
 
 	if (unchanged(mb))
 		return 0;
@@ -1090,6 +1171,7 @@ mbox_sync(struct mbox *mb, int move, struct str *moved)
 	}
 	adopt(mb, &l);
 	mb->have_seen = stamps(mb, mb->seen) == 0;
+	mb->seen_at = start;
 	return 0;
 }
 

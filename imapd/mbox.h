@@ -73,6 +73,7 @@ struct mbox {
 	/* cur/, new/ and the list as the last sync left them */
 	struct timespec seen[3];
 	int have_seen;
+	time_t seen_at; /* when the sync that took seen[] began */
 	char *kw[MBOX_KEYWORDS_MAX]; /* keyword names; NULL: unused */
 	uint64_t removed, removed_bytes; /* by mbox_expunge, for the quota */
 };
