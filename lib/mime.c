@@ -320,150 +320,162 @@ pct_append(struct str *out, const char *v, size_t vl)
 }
 
 /*
+ * Whether raw parameter k is an unused RFC 2231 section ("base*N" or
+ * "base*N*") of the same base as parameter i, whose base is bl bytes;
+ * sets its section number and whether it is extended.
+ */
+static int
+same_base(const struct pscratch *ps, size_t k, size_t i, size_t bl,
+    long *sec, int *ext)
+{
+	size_t kbl;
+
+	return !ps->rp[k].used && split_2231(ps->rp[k].name, ps->rp[k].namelen,
+	    &kbl, sec, ext) && *sec >= 0 && kbl == bl &&
+	    strncasecmp(ps->rp[k].name, ps->rp[i].name, bl) == 0;
+}
+
+/* The unused section sec of the base of parameter i, or MIME_NONE. */
+static size_t
+find_section(const struct pscratch *ps, size_t i, size_t bl, long want,
+    size_t *count)
+{
+	size_t k, at = MIME_NONE;
+	long sec;
+	int ext;
+
+	*count = 0;
+	for (k = i; k < ps->n; k++)
+		if (same_base(ps, k, i, bl, &sec, &ext) && sec == want) {
+			at = k;
+			(*count)++;
+		}
+	return at;
+}
+
+/* The unused RFC 2231 parameter whose base name sorts first. */
+static size_t
+next_2231(const struct pscratch *ps)
+{
+	size_t k, best = MIME_NONE, bl, bbl = 0, n;
+	long sec;
+	int ext, c;
+
+	for (k = 0; k < ps->n; k++) {
+		if (ps->rp[k].used || !split_2231(ps->rp[k].name,
+		    ps->rp[k].namelen, &bl, &sec, &ext))
+			continue;
+		if (best != MIME_NONE) {
+			n = bl < bbl ? bl : bbl;
+			c = memcmp(ps->rp[k].name, ps->rp[best].name, n);
+			if (c > 0 || (c == 0 && bl >= bbl))
+				continue;
+		}
+		best = k;
+		bbl = bl;
+	}
+	return best;
+}
+
+/*
  * Stores the parameters of ps in m: plain ones first in their order,
- * then RFC 2231 ones with their continuations joined (in the order of
- * their first section), as RFC 2231 asks IMAP servers to do and Dovecot
- * does.  Sections that are not exactly 0..n-1 are stored as they came.
+ * then RFC 2231 ones sorted by name with their continuations joined, as
+ * RFC 2231 asks IMAP servers to do and Dovecot does.  A joined value is extended ("name*") when any section is, its
+ * plain sections then percent-encoded.  Sections that are not exactly
+ * 0..n-1 are stored as they came, in section order (as Dovecot).
  */
 static int
 store_params(struct mime_msg *m, struct pscratch *ps, size_t *first,
     size_t *count)
 {
 	struct str j = STR_INIT;
-	size_t i, k, bl, kbl, nsec;
-	long sec, ksec, want;
-	int ext, kext, anyext, ok, r = -1;
+	size_t i, k, bl, nsec, at, found;
+	long sec, want;
+	int ext, anyext, ok, r = -1;
+	char nb[300];
 
 	*first = m->nparams;
+	/* Plain parameters, in their order. */
 	for (i = 0; i < ps->n; i++) {
 		if (split_2231(ps->rp[i].name, ps->rp[i].namelen, &bl, &sec,
 			&ext))
 			continue;
-		if (add_param(m, ps->rp[i].name, ps->rp[i].namelen,
-			pval(ps, i), ps->rp[i].vlen) < 0)
+		if (add_param(m, ps->rp[i].name, ps->rp[i].namelen, pval(ps, i),
+			ps->rp[i].vlen) < 0)
 			goto out;
 		ps->rp[i].used = 1;
 	}
-	for (i = 0; i < ps->n; i++) {
-		if (ps->rp[i].used)
-			continue;
+	/* RFC 2231 ones, by name (Dovecot sorts them). */
+	while ((i = next_2231(ps)) != MIME_NONE) {
 		(void)split_2231(ps->rp[i].name, ps->rp[i].namelen, &bl, &sec,
 		    &ext);
 		if (sec < 0) {
+			/* "name*": one extended value. */
 			if (add_param(m, ps->rp[i].name, ps->rp[i].namelen,
 				pval(ps, i), ps->rp[i].vlen) < 0)
 				goto out;
 			ps->rp[i].used = 1;
 			continue;
 		}
-		/* The sections of this base: exactly 0..n-1, once each? */
 		nsec = 0;
 		anyext = 0;
-		for (k = i; k < ps->n; k++) {
-			if (ps->rp[k].used || !split_2231(ps->rp[k].name,
-			    ps->rp[k].namelen, &kbl, &ksec, &kext) ||
-			    ksec < 0 || kbl != bl ||
-			    strncasecmp(ps->rp[k].name, ps->rp[i].name, bl) != 0)
-				continue;
-			nsec++;
-			anyext |= kext;
-		}
+		for (k = i; k < ps->n; k++)
+			if (same_base(ps, k, i, bl, &sec, &ext)) {
+				nsec++;
+				anyext |= ext;
+			}
+		/* Join sections 0..nsec-1 if each is there once. */
 		ok = 1;
 		str_clear(&j);
 		for (want = 0; ok && (size_t)want < nsec; want++) {
-			size_t found = 0, at = 0;
-
-			for (k = i; k < ps->n; k++) {
-				if (ps->rp[k].used || !split_2231(ps->rp[k].name,
-				    ps->rp[k].namelen, &kbl, &ksec, &kext) ||
-				    kbl != bl || ksec != want ||
-				    strncasecmp(ps->rp[k].name, ps->rp[i].name,
-					bl) != 0)
-					continue;
-				found++;
-				at = k;
-			}
+			at = find_section(ps, i, bl, want, &found);
 			if (found != 1) {
 				ok = 0;
 				break;
 			}
 			(void)split_2231(ps->rp[at].name, ps->rp[at].namelen,
-			    &kbl, &ksec, &kext);
-			if (want == 0 && anyext && !kext &&
+			    &bl, &sec, &ext);
+			if (want == 0 && anyext && !ext &&
 			    str_append(&j, "''", 2) < 0)
 				goto out;
-			if (!anyext || kext) {
-				if (str_append(&j, pval(ps, at),
-					ps->rp[at].vlen) < 0)
-					goto out;
-			} else if (pct_append(&j, pval(ps, at),
-				       ps->rp[at].vlen) < 0) {
+			if ((!anyext || ext ? str_append(&j, pval(ps, at),
+						  ps->rp[at].vlen) :
+					      pct_append(&j, pval(ps, at),
+						  ps->rp[at].vlen)) < 0)
 				goto out;
-			}
 		}
 		if (!ok) {
-			/* Left as they came, in section order (Dovecot). */
+			/* As they came, in section order. */
 			for (;;) {
-				size_t at = MIME_NONE;
-				long best = 0;
-
-				for (k = i; k < ps->n; k++) {
-					if (ps->rp[k].used ||
-					    !split_2231(ps->rp[k].name,
-						ps->rp[k].namelen, &kbl, &ksec,
-						&kext) ||
-					    ksec < 0 || kbl != bl ||
-					    strncasecmp(ps->rp[k].name,
-						ps->rp[i].name, bl) != 0)
-						continue;
-					if (at == MIME_NONE || ksec < best) {
+				at = MIME_NONE;
+				want = 0;
+				for (k = i; k < ps->n; k++)
+					if (same_base(ps, k, i, bl, &sec,
+						&ext) &&
+					    (at == MIME_NONE || sec < want)) {
 						at = k;
-						best = ksec;
+						want = sec;
 					}
-				}
 				if (at == MIME_NONE)
 					break;
 				if (add_param(m, ps->rp[at].name,
-					ps->rp[at].namelen,
-					pval(ps, at),
+					ps->rp[at].namelen, pval(ps, at),
 					ps->rp[at].vlen) < 0)
 					goto out;
 				ps->rp[at].used = 1;
 			}
 			continue;
 		}
-		/* The name as section 0 spells it. */
-		{
-			const char *nm = ps->rp[i].name;
-
-			for (k = i; k < ps->n; k++)
-				if (!ps->rp[k].used &&
-				    split_2231(ps->rp[k].name,
-					ps->rp[k].namelen, &kbl, &ksec,
-					&kext) &&
-				    kbl == bl && ksec == 0 &&
-				    strncasecmp(ps->rp[k].name,
-					ps->rp[i].name, bl) == 0)
-					nm = ps->rp[k].name;
-			if (str_append(&j, "", 0) < 0)
-				goto out;
-			{
-				char nb[300];
-				size_t nl = bl < 290 ? bl : 290;
-
-				memcpy(nb, nm, nl);
-				if (anyext)
-					nb[nl++] = '*';
-				if (add_param(m, nb, nl, j.s ? j.s : "",
-					j.len) < 0)
-					goto out;
-			}
-		}
+		/* The name as section 0 spells it, with '*' if extended. */
+		at = find_section(ps, i, bl, 0, &found);
+		k = bl < sizeof nb - 2 ? bl : sizeof nb - 2;
+		memcpy(nb, ps->rp[at].name, k);
+		if (anyext)
+			nb[k++] = '*';
+		if (add_param(m, nb, k, j.s ? j.s : "", j.len) < 0)
+			goto out;
 		for (k = i; k < ps->n; k++)
-			if (!ps->rp[k].used && split_2231(ps->rp[k].name,
-			    ps->rp[k].namelen, &kbl, &ksec, &kext) &&
-			    ksec >= 0 && kbl == bl &&
-			    strncasecmp(ps->rp[k].name, ps->rp[i].name, bl) == 0)
+			if (same_base(ps, k, i, bl, &sec, &ext))
 				ps->rp[k].used = 1;
 	}
 	r = 0;
