@@ -560,15 +560,80 @@ dovecot_import(struct mbox *mb, struct list *l)
 }
 
 /* Reads the list file; a missing or damaged one is noted in l. */
+struct lparse {
+	size_t line;
+	uint64_t maxuid, maxmod;
+};
+
+/* One line of the list (NUL-terminated, may be changed); -1: ENOMEM. */
+static int
+list_line(struct list *l, char *p, size_t len, struct lparse *lp)
+{
+	char *f[5];
+	size_t nf = 0, i, used;
+	uint64_t v[4];
+
+	/* split into at most 5 fields by single spaces */
+	f[nf++] = p;
+	for (i = 0; i < len && nf < 5; i++) {
+		if (p[i] == ' ') {
+			p[i] = '\0';
+			f[nf++] = p + i + 1;
+		}
+	}
+	if (lp->line++ == 0) {
+		if (nf == 5 && strcmp(f[0], "facteur-uidlist") == 0 &&
+		    strcmp(f[1], "1") == 0 &&
+		    num_u64z(f[2], UINT32_MAX, &v[0]) == 0 &&
+		    num_u64z(f[3], UINT32_MAX, &v[1]) == 0 &&
+		    num_u64_prefix(f[4], strlen(f[4]), UINT64_MAX / 2, &v[2],
+			&used) == 0 &&
+		    v[0] > 0 && v[1] > 0) {
+			l->uidvalidity = (uint32_t)v[0];
+			l->uidnext = (uint32_t)v[1];
+			l->highest = v[2];
+			header_stamps(f[4] + used, l);
+			return 0;
+		}
+		l->damaged = l->missing = 1;
+	}
+	if (nf == 4 && num_u64z(f[0], UINT32_MAX - 1, &v[0]) == 0 &&
+	    num_u64z(f[1], UINT64_MAX / 2, &v[1]) == 0 &&
+	    num_u64z(f[2], UINT64_MAX / 2, &v[2]) == 0 && v[0] > 0 &&
+	    v[0] > lp->maxuid && valid_name(f[3], strlen(f[3]))) {
+		struct msg m;
+
+		memset(&m, 0, sizeof m);
+		m.uid = (uint32_t)v[0];
+		m.modseq = v[1];
+		m.vsize = v[2];
+		m.name = strdup(f[3]);
+		if (m.name == NULL || list_add(l, &m) < 0) {
+			free(m.name);
+			return -1;
+		}
+		lp->maxuid = v[0];
+		if (v[1] > lp->maxmod)
+			lp->maxmod = v[1];
+	} else {
+		l->damaged = 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the list file a chunk at a time (the file is never held whole);
+ * a missing or damaged one is noted in l.
+ */
 static int
 list_read(struct mbox *mb, struct list *l)
 {
-	struct str buf = STR_INIT;
 	char chunk[65536];
 	ssize_t r;
-	size_t off, line = 0;
-	int fd;
-	uint64_t maxuid = 0, maxmod = 0;
+	size_t have = 0;
+	int fd, skipping = 0;
+	struct lparse lp = { 0, 0, 0 };
+	uint64_t maxuid, maxmod;
 
 	memset(l, 0, sizeof *l);
 	fd = openat(mb->dirfd, MBOX_UIDLIST, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -579,76 +644,54 @@ list_read(struct mbox *mb, struct list *l)
 			return 0;
 		l->missing = 1;
 	} else {
-		while ((r = read(fd, chunk, sizeof chunk)) != 0) {
+		for (;;) {
+			size_t start = 0;
+			char *nl;
+
+			r = read(fd, chunk + have, sizeof chunk - 1 - have);
 			if (r < 0 && errno == EINTR)
 				continue;
-			if (r < 0 || str_append(&buf, chunk, (size_t)r) < 0) {
-				close(fd);
-				str_free(&buf);
-				return -1;
+			if (r < 0)
+				goto fail;
+			if (r == 0) {
+				if (have > 0) {
+					/* a last line without its LF */
+					chunk[have] = '\0';
+					if (!skipping &&
+					    list_line(l, chunk, have, &lp) < 0)
+						goto fail;
+					l->damaged = 1;
+				}
+				break;
+			}
+			have += (size_t)r;
+			while ((nl = memchr(chunk + start, '\n', have - start)) !=
+			    NULL) {
+				size_t len = (size_t)(nl - (chunk + start));
+
+				*nl = '\0';
+				if (skipping) {
+					skipping = 0;
+					l->damaged = 1;
+				} else if (list_line(l, chunk + start, len, &lp) <
+				    0) {
+					goto fail;
+				}
+				start += len + 1;
+			}
+			memmove(chunk, chunk + start, have - start);
+			have -= start;
+			if (have == sizeof chunk - 1) { /* no valid line is */
+				skipping = 1;
+				have = 0;
 			}
 		}
 		close(fd);
-	}
-	for (off = 0; off < buf.len; line++) {
-		char *nl = memchr(buf.s + off, '\n', buf.len - off), *f[5];
-		size_t len = nl ? (size_t)(nl - (buf.s + off)) : buf.len - off;
-		char *p = buf.s + off;
-		size_t nf = 0, i, used;
-		uint64_t v[4];
-
-		off += len + 1;
-		p[len] = '\0';
-		/* split into at most 5 fields by single spaces */
-		f[nf++] = p;
-		for (i = 0; i < len && nf < 5; i++) {
-			if (p[i] == ' ') {
-				p[i] = '\0';
-				f[nf++] = p + i + 1;
-			}
-		}
-		if (line == 0) {
-			if (nf == 5 && strcmp(f[0], "facteur-uidlist") == 0 &&
-			    strcmp(f[1], "1") == 0 &&
-			    num_u64z(f[2], UINT32_MAX, &v[0]) == 0 &&
-			    num_u64z(f[3], UINT32_MAX, &v[1]) == 0 &&
-			    num_u64_prefix(f[4], strlen(f[4]), UINT64_MAX / 2,
-				&v[2], &used) == 0 &&
-			    v[0] > 0 && v[1] > 0) {
-				l->uidvalidity = (uint32_t)v[0];
-				l->uidnext = (uint32_t)v[1];
-				l->highest = v[2];
-				header_stamps(f[4] + used, l);
-				continue;
-			}
+		if (lp.line == 0) /* an empty file */
 			l->damaged = l->missing = 1;
-		}
-		if (nf == 4 && num_u64z(f[0], UINT32_MAX - 1, &v[0]) == 0 &&
-		    num_u64z(f[1], UINT64_MAX / 2, &v[1]) == 0 &&
-		    num_u64z(f[2], UINT64_MAX / 2, &v[2]) == 0 && v[0] > 0 &&
-		    v[0] > maxuid && valid_name(f[3], strlen(f[3]))) {
-			struct msg m;
-
-			memset(&m, 0, sizeof m);
-			m.uid = (uint32_t)v[0];
-			m.modseq = v[1];
-			m.vsize = v[2];
-			m.name = strdup(f[3]);
-			if (m.name == NULL || list_add(l, &m) < 0) {
-				free(m.name);
-				str_free(&buf);
-				list_free(l);
-				return -1;
-			}
-			m.flags = 0;
-			maxuid = v[0];
-			if (v[1] > maxmod)
-				maxmod = v[1];
-		} else if (len > 0 || off < buf.len) {
-			l->damaged = 1;
-		}
 	}
-	str_free(&buf);
+	maxuid = lp.maxuid;
+	maxmod = lp.maxmod;
 	if (l->missing) {
 		/* A new UIDVALIDITY: whatever a client cached is void.  The
 		 * lock file remembers the last one given, so a list lost and
@@ -671,6 +714,10 @@ list_read(struct mbox *mb, struct list *l)
 	if (l->highest < maxmod)
 		l->highest = maxmod;
 	return 0;
+fail:
+	close(fd);
+	list_free(l);
+	return -1;
 }
 
 static int
