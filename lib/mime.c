@@ -139,7 +139,10 @@ lex_token(struct lex *x, const char **tok)
 	return x->off - s;
 }
 
-/* A quoted string at x (x->p[x->off] == '"'), unescaped into out. */
+/*
+ * A quoted string at x (x->p[x->off] == '"'), unescaped into out.
+ * Returns 1, 0 when the input ended before the closing quote, or -1.
+ */
 static int
 lex_quoted(struct lex *x, struct str *out)
 {
@@ -154,9 +157,10 @@ lex_quoted(struct lex *x, struct str *out)
 		if (str_appendc(out, c) < 0)
 			return -1;
 	}
-	if (x->off < x->len)
-		x->off++;
-	return 0;
+	if (x->off >= x->len)
+		return 0;
+	x->off++;
+	return 1;
 }
 
 struct rawparam {
@@ -179,8 +183,9 @@ struct pscratch {
 };
 
 /*
- * Parses ";name=value" parameters from x into ps.  Parameters without a
- * value or without a name are skipped, as Dovecot does.
+ * Parses ";name=value" parameters from x into ps.  As Dovecot does, junk
+ * after a value is skipped, and a parameter without '=' or a quoted value
+ * without its closing quote ends the list.
  */
 static int
 parse_params(struct lex *x, struct pscratch *ps)
@@ -188,7 +193,10 @@ parse_params(struct lex *x, struct pscratch *ps)
 	const char *name, *tok;
 	size_t namelen, toklen, voff;
 
+	int r;
+
 	ps->n = 0;
+	ps->cut = 0;
 	str_clear(&ps->vals);
 	for (;;) {
 		skip_cfws(x);
@@ -210,14 +218,19 @@ parse_params(struct lex *x, struct pscratch *ps)
 		skip_cfws(x);
 		namelen = lex_token(x, &name);
 		skip_cfws(x);
-		if (namelen == 0 || x->off >= x->len || x->p[x->off] != '=')
-			continue;
+		if (x->off >= x->len || x->p[x->off] != '=')
+			return 0;
 		x->off++;
 		skip_cfws(x);
 		voff = ps->vals.len;
 		if (x->off < x->len && x->p[x->off] == '"') {
-			if (lex_quoted(x, &ps->vals) < 0)
+			r = lex_quoted(x, &ps->vals);
+			if (r < 0)
 				return -1;
+			if (r == 0) {
+				str_truncate(&ps->vals, voff);
+				return 0;
+			}
 		} else {
 			toklen = lex_token(x, &tok);
 			if (str_append(&ps->vals, tok, toklen) < 0)
@@ -496,13 +509,19 @@ parse_ctype(struct mime_msg *m, struct mime_part *p, const char *v,
 
 	skip_cfws(&x);
 	tl = lex_token(&x, &t);
-	if (tl == 0)
-		return 0; /* keeps the default */
 	skip_cfws(&x);
-	if (x.off < x.len && x.p[x.off] == '/') {
+	if (tl > 0 && x.off < x.len && x.p[x.off] == '/') {
 		x.off++;
 		skip_cfws(&x);
 		sl = lex_token(&x, &s);
+		skip_cfws(&x);
+		if (sl == 0)
+			tl = 0;
+	}
+	if (tl == 0 || (x.off < x.len && x.p[x.off] != ';')) {
+		/* Not "type/subtype" then parameters: "" "" (Dovecot). */
+		tl = sl = 0;
+		x.off = x.len;
 	}
 	if (pool_add(m, t, tl, &p->type) < 0 ||
 	    pool_add(m, s, sl, &p->subtype) < 0)
@@ -1344,9 +1363,15 @@ render_body(struct str *out, const struct mime_msg *m, size_t pi, int ext,
 		return str_appendc(out, ')');
 	}
 	text = sref_is(m, p->type, "text");
-	if (nstring(out, m, p->type) < 0 || str_appendc(out, ' ') < 0 ||
-	    nstring(out, m, p->subtype) < 0 || str_appendc(out, ' ') < 0 ||
-	    param_list(out, m, p->param0, p->nparams, text) < 0 ||
+	if (p->kind == MIME_MESSAGE) {
+		/* Dovecot writes this one in lower case. */
+		if (str_appendz(out, "\"message\" \"rfc822\" ") < 0)
+			return -1;
+	} else if (nstring(out, m, p->type) < 0 || str_appendc(out, ' ') < 0 ||
+	    nstring(out, m, p->subtype) < 0 || str_appendc(out, ' ') < 0) {
+		return -1;
+	}
+	if (param_list(out, m, p->param0, p->nparams, text) < 0 ||
 	    str_appendc(out, ' ') < 0 || nstring(out, m, p->id) < 0 ||
 	    str_appendc(out, ' ') < 0 || nstring(out, m, p->description) < 0 ||
 	    str_appendc(out, ' ') < 0)

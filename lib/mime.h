@@ -39,9 +39,14 @@
  * the end of the input ends everything.
  *
  * Broken MIME never fails the parse and degrades as Dovecot does: no
- * Content-Type, or one without a type token, gives text/plain (with
- * charset=us-ascii shown); a type without '/' keeps its type and an empty
- * subtype; a multipart without a boundary parameter has no children and
+ * Content-Type gives text/plain (with charset=us-ascii shown); a value
+ * that is not type[/subtype] then parameters gives type "" and subtype ""
+ * (not text, so no line count); a type without '/' keeps its type and an
+ * empty subtype; junk after a parameter value is skipped, and a parameter
+ * without '=' or with an unclosed quote ends the list; RFC 2231
+ * parameters come after the others, sorted by name; message/rfc822 is
+ * written in lower case; a multipart without a boundary parameter has no
+ * children and
  * is shown with one empty text/plain child; a header section without an
  * empty line ends at the end of the input or at a delimiter line; unknown
  * transfer encodings are shown as they are and their content is not

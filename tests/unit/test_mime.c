@@ -1141,6 +1141,54 @@ test_limits(void **state)
 	str_free(&o);
 }
 
+/* Content-Type values Dovecot finds bad, and what both answer. */
+static void
+test_bad_ctype(void **state)
+{
+	static const struct {
+		const char *ct, *want;
+	} t[] = {
+		{ "text/plain/extra", "(\"\" \"\" NIL NIL NIL \"7bit\" 3)" },
+		{ "text/", "(\"\" \"\" NIL NIL NIL \"7bit\" 3)" },
+		{ "/plain", "(\"\" \"\" NIL NIL NIL \"7bit\" 3)" },
+		{ "te xt/plain", "(\"\" \"\" NIL NIL NIL \"7bit\" 3)" },
+		{ "\"text/plain\"", "(\"\" \"\" NIL NIL NIL \"7bit\" 3)" },
+		{ "", "(\"\" \"\" NIL NIL NIL \"7bit\" 3)" },
+		{ ";charset=x", "(\"\" \"\" NIL NIL NIL \"7bit\" 3)" },
+		{ "text", "(\"text\" \"\" (\"charset\" \"us-ascii\") NIL NIL "
+			  "\"7bit\" 3 1)" },
+		{ "(c) text (d) / (e) plain", "(\"text\" \"plain\" (\"charset\" "
+		    "\"us-ascii\") NIL NIL \"7bit\" 3 1)" },
+		{ "text/plain ; ; charset=x", "(\"text\" \"plain\" (\"charset\" "
+		    "\"us-ascii\") NIL NIL \"7bit\" 3 1)" },
+		{ "text/plain; charset=\"a", "(\"text\" \"plain\" (\"charset\" "
+		    "\"us-ascii\") NIL NIL \"7bit\" 3 1)" },
+		{ "text/plain; =x; y=; z", "(\"text\" \"plain\" (\"\" \"x\" \"y\" "
+		    "\"\" \"charset\" \"us-ascii\") NIL NIL \"7bit\" 3 1)" },
+		{ "MESSAGE/RFC822", "(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 3 "
+		    "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) (\"text\" \"plain\" "
+		    "(\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0) 1)" },
+	};
+	struct mime_msg m = MIME_MSG_INIT;
+	struct str msg = STR_INIT, o = STR_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		print_message("%s\n", t[i].ct);
+		str_clear(&msg);
+		str_clear(&o);
+		assert_int_equal(str_printf(&msg, "Content-Type: %s\n\nx\n",
+				     t[i].ct), 0);
+		assert_int_equal(mime_parse(&m, msg.s, msg.len), 0);
+		assert_int_equal(mime_bodystructure(&m, 0, 0, &o), 0);
+		assert_string_equal(o.s, t[i].want);
+	}
+	mime_free(&m);
+	str_free(&msg);
+	str_free(&o);
+}
+
 struct addrx {
 	const char *in, *want;
 };
@@ -1572,6 +1620,7 @@ main(void)
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_sections_single),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_bad_ctype),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_imap_string),
 		cmocka_unit_test(test_decode),
