@@ -283,7 +283,7 @@ split_2231(const char *n, size_t nl, size_t *bl, long *sec, int *ext)
 	size_t i;
 	long v = 0;
 
-	if (star == NULL || star == n)
+	if (star == NULL)
 		return 0;
 	*bl = (size_t)(star - n);
 	i = *bl + 1;
@@ -593,7 +593,7 @@ parse_fields(struct mime_msg *m, size_t pi, const char *buf, size_t len,
 	struct hdr_iter it;
 	struct hdr_field f;
 	struct mime_part *p = &m->parts[pi];
-	int seen_ct = 0, seen_cd = 0, r;
+	int seen_ct = 0, seen_cd = 0, seen_mv = 0, r;
 	size_t e;
 
 	for (e = 0; e < MIME_ENV_N; e++) {
@@ -628,6 +628,8 @@ parse_fields(struct mime_msg *m, size_t pi, const char *buf, size_t len,
 				continue;
 			}
 		}
+		if (hdr_name_is(&f, "MIME-Version"))
+			seen_mv = 1;
 		if (f.namelen < 8 || strncasecmp(f.name, "content-", 8) != 0)
 			continue;
 		if (hdr_name_is(&f, "Content-Type")) {
@@ -664,6 +666,17 @@ parse_fields(struct mime_msg *m, size_t pi, const char *buf, size_t len,
 					*dst[k] = v;
 				}
 		}
+	}
+	/*
+	 * A message header with neither MIME-Version nor Content-Type is not
+	 * MIME: its other Content-* fields mean nothing (as Dovecot reads
+	 * it).
+	 */
+	p = &m->parts[pi];
+	if (p->is_message && !seen_mv && !seen_ct) {
+		p->id = p->description = p->encoding = p->md5 =
+		    p->disposition = p->language = p->location = sref_none;
+		p->ndparams = 0;
 	}
 	for (e = MIME_ENV_FROM; e <= MIME_ENV_BCC; e++) {
 		struct mime_sref v;

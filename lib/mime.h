@@ -38,8 +38,10 @@
  * enclosing boundary ends every inner part (missing close delimiters);
  * the end of the input ends everything.
  *
- * Broken MIME never fails the parse and degrades as Dovecot does: no
- * Content-Type gives text/plain (with charset=us-ascii shown); a value
+ * Broken MIME never fails the parse and degrades as Dovecot does: a
+ * message header with neither MIME-Version nor Content-Type is not MIME
+ * (its other Content-* fields are ignored); no Content-Type gives
+ * text/plain (with charset=us-ascii shown); a value
  * that is not type[/subtype] then parameters gives type "" and subtype ""
  * (not text, so no line count); a type without '/' keeps its type and an
  * empty subtype; junk after a parameter value is skipped, and a parameter

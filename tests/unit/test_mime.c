@@ -1189,6 +1189,46 @@ test_bad_ctype(void **state)
 	str_free(&o);
 }
 
+/* A message header without MIME-Version or Content-Type is not MIME. */
+static void
+test_non_mime(void **state)
+{
+	static const struct {
+		const char *msg, *want;
+	} t[] = {
+		{ "Content-Transfer-Encoding: base64\nContent-ID: <x>\n"
+		  "Content-Disposition: inline\n\naGk=\n",
+		    "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL "
+		    "\"7bit\" 6 1 NIL NIL NIL NIL)" },
+		{ "MIME-Version: 1.0\nContent-Transfer-Encoding: base64\n\n"
+		  "aGk=\n", "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL "
+			   "NIL \"base64\" 6 1 NIL NIL NIL NIL)" },
+		{ "Content-Type: text/plain\nContent-Transfer-Encoding: base64"
+		  "\n\naGk=\n", "(\"text\" \"plain\" (\"charset\" "
+			      "\"us-ascii\") NIL NIL \"base64\" 6 1 NIL NIL "
+			      "NIL NIL)" },
+		/* Body parts need neither. */
+		{ "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+		  "Content-Transfer-Encoding: base64\n\naGk=\n--b--\n",
+		    "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL "
+		    "\"base64\" 4 0 NIL NIL NIL NIL) \"mixed\" (\"boundary\" "
+		    "\"b\") NIL NIL NIL)" },
+	};
+	struct mime_msg m = MIME_MSG_INIT;
+	struct str o = STR_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		str_clear(&o);
+		assert_int_equal(mime_parse(&m, t[i].msg, strlen(t[i].msg)), 0);
+		assert_int_equal(mime_bodystructure(&m, 0, 1, &o), 0);
+		assert_string_equal(o.s, t[i].want);
+	}
+	mime_free(&m);
+	str_free(&o);
+}
+
 struct addrx {
 	const char *in, *want;
 };
@@ -1621,6 +1661,7 @@ main(void)
 		cmocka_unit_test(test_sections_single),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_bad_ctype),
+		cmocka_unit_test(test_non_mime),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_imap_string),
 		cmocka_unit_test(test_decode),
