@@ -60,8 +60,7 @@ grep -q '^RCPT TO:<tempone@remote.test>' "$T/sink/2.txt" || fail "second transac
 
 say "destination_recipient_limit splits a domain's recipients into transactions"
 echo 2 >"$E/destination_recipient_limit"
-kill -HUP "$QPID"
-wait_log "control files reloaded"
+reload_queued
 ntx=$(ls "$T/sink" | grep -c '\.txt$')
 printf 'Subject: split\n\nsplit\n' | inject joe@demo.test s1@split.test s2@split.test s3@split.test
 wait_files "$T/sink" $((ntx + 3))
@@ -71,7 +70,7 @@ ca=$(grep -c '^RCPT TO:<s[123]@split.test>' "$T/sink/$a") cb=$(grep -c '^RCPT TO
 # (the two run at once: either may finish first)
 [ "$ca$cb" = 21 ] || [ "$ca$cb" = 12 ] || fail "transactions of $ca and $cb recipients: $(cat "$T/sink/$a" "$T/sink/$b")"
 rm "$E/destination_recipient_limit"
-kill -HUP "$QPID"
+reload_queued
 
 say "a slow destination does not hold up another"
 printf 'Subject: slow\n\nslow\n' | inject joe@demo.test x@slowpoke.test
@@ -110,8 +109,7 @@ sleep 1
 say "mailq shows a deferred message; mailq -f retries it at once"
 echo 1h >"$E/minimal_backoff_time"
 echo 1h >"$E/maximal_backoff_time"
-kill -HUP "$QPID"
-wait_log "control files reloaded"
+reload_queued
 printf 'Subject: waiting\n\nx\n' >"$T/mw"
 size=$(wc -c <"$T/mw")
 inject joe@demo.test alwayslate@remote.test <"$T/mw"
@@ -167,8 +165,21 @@ grep -q '^rcpt=alwaysslow@remote.test action=failed status=4.4.7 .*diag=smtp;451
 	fail "expired: $(cat "$T/dsn")"
 [ "$(grep -c '^returned=rfc822$' "$T/dsn")" = 1 ] || fail "the bounce returns the message: $(cat "$T/dsn")"
 rm "$E/maximal_queue_lifetime" "$E/delay_warning_time"
-kill -HUP "$QPID"
-wait_log "control files reloaded"
+reload_queued
+
+say "bounce_queue_lifetime: mail from <> expires sooner, then postmaster hears of it"
+echo 2s >"$E/bounce_queue_lifetime"
+reload_queued
+before=$(count "$MD/new")
+printf 'Subject: a bounce\n\nx\n' | inject "" alwaysbounce@remote.test
+wait_files "$MD/new" $((before + 1)) 30
+queue_empty
+f=$(newest "$MD/new")
+$DSN "$f" >"$T/dsn" || fail "notice: $(cat "$f")"
+grep -q '^subject=Postmaster Copy: Undelivered Mail$' "$T/dsn" || fail "subject: $(cat "$T/dsn")"
+grep -q '^rcpt=alwaysbounce@remote.test action=failed status=4.4.7 ' "$T/dsn" || fail "notice: $(cat "$T/dsn")"
+rm "$E/bounce_queue_lifetime"
+reload_queued
 
 say "a bounce that cannot be delivered goes to postmaster, once"
 before=$(count "$MD/new")
@@ -185,8 +196,7 @@ sleep 1
 
 say "a postmaster notice that fails is dropped with a log line"
 echo rejectpm@remote.test >"$E/bounce_notice_recipient"
-kill -HUP "$QPID"
-wait_log "control files reloaded"
+reload_queued
 printf 'Subject: triple\n\nx\n' | inject rejectsender2@remote.test reject4@remote.test
 wait_log "dropped: a postmaster notice that could not be delivered"
 queue_empty
