@@ -1216,20 +1216,24 @@ mime_parse(struct mime_msg *m, const void *buf, size_t len)
 int
 mime_imap_string(struct str *out, const char *s, size_t len)
 {
-	size_t i, old = out->len;
+	size_t i, old = out->len, nul = 0;
 	int lit = len > 1024;
 
-	for (i = 0; i < len && !lit; i++) {
+	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '\r' || c == '\n' || c == 0 || c >= 0x80)
+		if (c == '\r' || c == '\n' || c >= 0x80)
 			lit = 1;
+		else if (c == 0)
+			nul++;
 	}
-	if (lit) {
-		if (str_printf(out, "{%zu}\r\n", len) < 0)
+	if (lit || nul > 0) {
+		/* A NUL cannot be sent at all: U+FFFD, as Dovecot does. */
+		if (str_printf(out, "{%zu}\r\n", len + 2 * nul) < 0)
 			goto fail;
 		for (i = 0; i < len; i++)
-			if (str_appendc(out, s[i] ? s[i] : (char)0x80) < 0)
+			if ((s[i] != '\0' ? str_appendc(out, s[i]) :
+					    str_append(out, "\xef\xbf\xbd", 3)) < 0)
 				goto fail;
 		return 0;
 	}

@@ -182,7 +182,7 @@ void mime_parser_free(struct mime_parser **sp);
  * value of part (0 for the message) to out, without the keyword, e.g.
  * ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 7 1 NIL NIL NIL
  * NIL).  Strings are quoted, or literals when they hold 8-bit bytes, CR,
- * LF or are long; NUL bytes are sent as 0x80.  Returns 0, or -1 with
+ * LF or are long; NUL bytes are sent as U+FFFD.  Returns 0, or -1 with
  * errno EINVAL (no such part), ENOMEM or EOVERFLOW (out restored).
  */
 int mime_bodystructure(const struct mime_msg *m, size_t part, int extended,
@@ -212,7 +212,11 @@ int mime_envelope(const struct mime_msg *m, size_t part, struct str *out);
  */
 int mime_addr_imap(const char *in, size_t len, struct str *out);
 
-/* Appends s[0..len) to out as an IMAP quoted string or literal. */
+/*
+ * Appends s[0..len) to out as an IMAP quoted string, or a literal when it
+ * holds 8-bit bytes, CR, LF or NUL (sent as U+FFFD, as Dovecot does) or is
+ * longer than 1024 bytes.  0, or -1 (ENOMEM, EOVERFLOW; out restored).
+ */
 int mime_imap_string(struct str *out, const char *s, size_t len);
 
 /* BODY[section] kinds. */

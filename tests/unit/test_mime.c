@@ -1316,11 +1316,11 @@ test_imap_string(void **state)
 	str_clear(&o);
 	assert_int_equal(mime_imap_string(&o, "\xff", 1), 0);
 	assert_string_equal(o.s, "{1}\r\n\xff");
-	/* NUL cannot be sent in a literal: 0x80 instead. */
+	/* NUL cannot be sent even in a literal: U+FFFD instead. */
 	str_clear(&o);
 	assert_int_equal(mime_imap_string(&o, "a\0b", 3), 0);
-	assert_int_equal(o.len, 8);
-	assert_memory_equal(o.s, "{3}\r\na\x80" "b", 8);
+	assert_int_equal(o.len, 10);
+	assert_memory_equal(o.s, "{5}\r\na\xef\xbf\xbd" "b", 10);
 	memset(big, 'x', sizeof big);
 	str_clear(&o);
 	assert_int_equal(mime_imap_string(&o, big, sizeof big), 0);
