@@ -2275,7 +2275,11 @@ mime_header_decode(const char *v, size_t len, struct str *out)
 	return r;
 }
 
-/* Simple case folding of one code point (lower case). */
+/*
+ * Simple case folding of one code point (lower case).  Every mapping
+ * stays within two-byte UTF-8 (U+0080..U+07FF), so folding never changes
+ * a text's length.
+ */
 static uint32_t
 fold_cp(uint32_t c)
 {
@@ -2306,50 +2310,40 @@ int
 mime_fold(const char *s, size_t len, struct str *out)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, old = out->len;
+	unsigned char *o;
+	size_t i = 0;
 	uint32_t cp;
 	int n;
-	char b[4];
 
+	/* Folding keeps every character's length: out grows by len. */
 	if (str_reserve(out, len) < 0)
 		return -1;
+	o = (unsigned char *)out->s + out->len;
 	while (i < len) {
-		n = u8_seq(p + i, len - i, &cp);
-		if (n <= 0) {
-			if (str_appendc(out, s[i]) < 0)
-				goto fail;
+		if (p[i] < 0x80) {
+			o[i] = (unsigned char)(p[i] >= 'A' && p[i] <= 'Z' ?
+				p[i] + 32 : p[i]);
 			i++;
 			continue;
 		}
-		i += (size_t)n;
-		cp = fold_cp(cp);
-		if (cp < 0x80) {
-			if (str_appendc(out, (char)cp) < 0)
-				goto fail;
-		} else if (cp < 0x800) {
-			b[0] = (char)(0xc0 | (cp >> 6));
-			b[1] = (char)(0x80 | (cp & 0x3f));
-			if (str_append(out, b, 2) < 0)
-				goto fail;
-		} else if (cp < 0x10000) {
-			b[0] = (char)(0xe0 | (cp >> 12));
-			b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			b[2] = (char)(0x80 | (cp & 0x3f));
-			if (str_append(out, b, 3) < 0)
-				goto fail;
-		} else {
-			b[0] = (char)(0xf0 | (cp >> 18));
-			b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-			b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			b[3] = (char)(0x80 | (cp & 0x3f));
-			if (str_append(out, b, 4) < 0)
-				goto fail;
+		n = u8_seq(p + i, len - i, &cp);
+		if (n <= 0) {
+			o[i] = p[i];
+			i++;
+			continue;
 		}
+		cp = fold_cp(cp);
+		if (n == 2) {
+			o[i] = (unsigned char)(0xc0 | (cp >> 6));
+			o[i + 1] = (unsigned char)(0x80 | (cp & 0x3f));
+		} else {
+			memcpy(o + i, p + i, (size_t)n); /* unchanged */
+		}
+		i += (size_t)n;
 	}
+	out->len += len;
+	out->s[out->len] = '\0';
 	return 0;
-fail:
-	str_truncate(out, old);
-	return -1;
 }
 
 #define MATCH_NEEDLE_MAX 4096
