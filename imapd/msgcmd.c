@@ -19,6 +19,7 @@
 #include "imapparse.h"
 #include "log.h"
 #include "mbox.h"
+#include "mime.h"
 #include "num.h"
 #include "rfc2047.h"
 #include "rfc5322.h"
@@ -325,7 +326,8 @@ msg_date(size_t i)
 
 /* ---------------------------------------------------------------- fetch */
 
-enum { I_UID, I_FLAGS, I_DATE, I_SIZE, I_BODY, I_MODSEQ };
+enum { I_UID, I_FLAGS, I_DATE, I_SIZE, I_BODY, I_MODSEQ, I_ENVELOPE,
+	I_BODYSTRUCTURE, I_BODYSIMPLE };
 enum { S_FULL, S_HEADER, S_TEXT, S_FIELDS, S_NOT };
 
 struct fitem {
@@ -413,12 +415,12 @@ parse_item(const struct imap_arg *a, struct fitem *it, const char **why_r)
 		it->kind = I_BODY;
 		it->sect = S_TEXT;
 		(void)str_appendz(&it->label, "RFC822.TEXT");
-	} else if (imap_arg_atom_is(a, "ENVELOPE") ||
-	    imap_arg_atom_is(a, "BODYSTRUCTURE") ||
-	    imap_arg_atom_is(a, "BODY") || imap_arg_atom_is(a, "ALL") ||
-	    imap_arg_atom_is(a, "FULL")) {
-		*why_r = "ENVELOPE and BODYSTRUCTURE are not supported yet";
-		return -1;
+	} else if (imap_arg_atom_is(a, "ENVELOPE")) {
+		it->kind = I_ENVELOPE;
+	} else if (imap_arg_atom_is(a, "BODYSTRUCTURE")) {
+		it->kind = I_BODYSTRUCTURE;
+	} else if (imap_arg_atom_is(a, "BODY")) {
+		it->kind = I_BODYSIMPLE;
 	} else if ((strncasecmp(s, "BODY[", 5) == 0 ||
 		       strncasecmp(s, "BODY.PEEK[", 10) == 0) &&
 	    (rb = strchr(s, ']')) != NULL) {
@@ -570,6 +572,71 @@ section(const struct fitem *it, struct str *out)
 	}
 }
 
+/* The MIME tree of the message last asked for (lib/mime). */
+static struct mime_msg mm = MIME_MSG_INIT;
+static uint32_t mm_uid;
+
+/* Parses message vi's MIME structure from its file, a chunk at a time. */
+static int
+parse_mime(size_t vi)
+{
+	ssize_t j = msg_index(vi);
+	struct mime_parser *mp = NULL;
+	char buf[65536];
+	ssize_t r;
+	int fd;
+
+	if (mm_uid == S.v[vi].uid && mm_uid != 0)
+		return 0;
+	mm_uid = 0;
+	if (j < 0 || (fd = mbox_msg_open(&S.mb, (size_t)j)) < 0)
+		return -1;
+	if (mime_parser_init(&mp, &mm) < 0) {
+		close(fd);
+		return -1;
+	}
+	while ((r = read(fd, buf, sizeof buf)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || mime_parser_feed(mp, buf, (size_t)r) < 0) {
+			mime_parser_free(&mp);
+			mime_free(&mm);
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	if (mime_parser_finish(&mp) < 0)
+		return -1;
+	mm_uid = S.v[vi].uid;
+	return 0;
+}
+
+/* ENVELOPE, BODYSTRUCTURE or BODY of message vi. */
+static void
+put_mime(size_t vi, int kind)
+{
+	struct str v = STR_INIT;
+	int r = -1;
+
+	if (parse_mime(vi) == 0)
+		r = kind == I_ENVELOPE ? mime_envelope(&mm, 0, &v)
+					: mime_bodystructure(&mm, 0,
+					      kind == I_BODYSTRUCTURE, &v);
+	if (r < 0) {
+		log_warn("unable to read message uid=%" PRIu32 ": %s",
+		    S.v[vi].uid, strerror(errno));
+		str_clear(&v);
+		(void)str_appendz(&v, kind == I_ENVELOPE ?
+		    "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)" :
+		    "(\"text\" \"plain\" NIL NIL NIL \"7bit\" 0 0)");
+	}
+	putz(kind == I_ENVELOPE ? "ENVELOPE " : kind == I_BODYSTRUCTURE ?
+	    "BODYSTRUCTURE " : "BODY ");
+	put(v.s ? v.s : "", v.len);
+	str_free(&v);
+}
+
 /* BODY[] and BODY[TEXT] (with a partial) straight from the file. */
 static void
 fetch_stream(size_t vi, const struct fitem *it)
@@ -618,7 +685,7 @@ cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
 	ssize_t n;
 	struct str sec = STR_INIT;
 	const char *why;
-	int want_flags = 0, sets_seen = 0, has_uid = 0;
+	int want_flags = 0, sets_seen = 0, has_uid = 0, macro;
 
 	uint64_t changedsince = 0;
 	int want_vanished = 0;
@@ -649,15 +716,25 @@ cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
 		return;
 	}
 	/* Macros. */
-	if (atts->type == IMAP_ARG_ATOM && imap_arg_atom_is(atts, "FAST"))
-		nitems = 3;
+	/* The macros (RFC 3501 6.4.5). */
+	macro = atts->type != IMAP_ARG_ATOM ? 0
+	    : imap_arg_atom_is(atts, "FAST") ? 3
+	    : imap_arg_atom_is(atts, "ALL")  ? 4
+	    : imap_arg_atom_is(atts, "FULL") ? 5
+					     : 0;
+	if (macro)
+		nitems = (size_t)macro;
 	items = calloc(nitems + 1, sizeof *items);
 	if (items == NULL)
 		oom();
-	if (atts->type == IMAP_ARG_ATOM && imap_arg_atom_is(atts, "FAST")) {
+	if (macro) {
 		items[0].kind = I_FLAGS;
 		items[1].kind = I_DATE;
 		items[2].kind = I_SIZE;
+		if (macro > 3)
+			items[3].kind = I_ENVELOPE;
+		if (macro > 4)
+			items[4].kind = I_BODYSIMPLE;
 	} else {
 		for (i = 0; i < nitems; i++) {
 			const struct imap_arg *a = atts->type == IMAP_ARG_LIST ?
@@ -797,6 +874,11 @@ cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
 				(void)str_printf(&S.out, "INTERNALDATE \"%s\"",
 				    date);
 				put(S.out.s, S.out.len);
+				break;
+			case I_ENVELOPE:
+			case I_BODYSTRUCTURE:
+			case I_BODYSIMPLE:
+				put_mime(vi, it->kind);
 				break;
 			case I_MODSEQ:
 				(void)str_printf(&S.out, "MODSEQ (%" PRIu64 ")",

@@ -131,6 +131,16 @@ def session(md):
             data = ok(m.uid("FETCH", str(uid), "(BODY.PEEK[TEXT]<%d.%d>)" % (o, ln)), "partial")
             got = data[0][1] if isinstance(data[0], tuple) else b""
             check(got == text[o:o + ln], "BODY[TEXT]<%d.%d> of UID %d differs" % (o, ln, uid))
+    # ENVELOPE and BODYSTRUCTURE against each message's own header
+    for (head, body) in msgs:
+        uid = int(re.search(rb"UID (\d+)", head).group(1))
+        mid = re.search(rb"(?im)^Message-ID: (<[^>]*>)", body).group(1)
+        data = ok(m.uid("FETCH", str(uid), "(ENVELOPE BODYSTRUCTURE)"), "ENVELOPE")
+        raw = b"".join(x if isinstance(x, bytes) else b"".join(x) for x in data)
+        check(b'"' + mid + b'"' in raw, "ENVELOPE of UID %d lacks %r: %r" % (uid, mid, raw))
+        for sub in (b"alternative", b"mixed"):
+            if re.search(rb"(?im)^Content-Type: multipart/" + sub, body):
+                check(b'"' + sub + b'"' in raw, "BODYSTRUCTURE of UID %d: %r" % (uid, raw))
     uids = [int(re.search(rb"UID (\d+)", h).group(1)) for h, _ in msgs]
     check(uids == sorted(uids) and len(set(uids)) == len(uids), "UIDs %r" % uids)
     # BODY.PEEK left everything unseen; BODY[] sets \Seen
