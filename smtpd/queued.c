@@ -38,6 +38,7 @@
 #include "dsn.h"
 #include "durable.h"
 #include "log.h"
+#include "num.h"
 #include "policy.h"
 #include "qstate.h"
 #include "smtpaddr.h"
@@ -2333,7 +2334,7 @@ find_libexec(void)
 static void
 usage(void)
 {
-	log_die(RC_USAGE, "usage: queued [-t]");
+	log_die(RC_USAGE, "usage: queued [-t] [-d fd]");
 }
 
 int
@@ -2341,15 +2342,21 @@ main(int argc, char **argv)
 {
 	struct control_err err;
 	sigset_t mask;
-	int opt, check = 0;
+	int opt, check = 0, notify_fd = -1;
 	char why[512];
+	uint64_t v;
 
 	log_init(argv[0]);
-	while ((opt = getopt(argc, argv, "t")) != -1) {
-		if (opt == 't')
+	while ((opt = getopt(argc, argv, "td:")) != -1) {
+		if (opt == 't') {
 			check = 1;
-		else
+		} else if (opt == 'd') {
+			if (num_u64z(optarg, 1023, &v) != 0 || v < 3)
+				log_die(RC_USAGE, "bad -d %s", optarg);
+			notify_fd = (int)v;
+		} else {
 			usage();
+		}
 	}
 	if (optind != argc)
 		usage();
@@ -2414,6 +2421,13 @@ main(int argc, char **argv)
 	S.todo_dirty = 1;
 	S.next_queue_scan = 0;
 	log_info("started spool=%s libexec=%s", S.spool, S.libexec);
+	if (notify_fd >= 0) {
+		/* s6 readiness: one newline, then the descriptor is gone. */
+		if (write(notify_fd, "\n", 1) != 1)
+			log_warn("unable to notify readiness: %s",
+			    strerror(errno));
+		close(notify_fd);
+	}
 	run();
 	return RC_OK;
 }
