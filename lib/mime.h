@@ -14,8 +14,9 @@
  * Use in imapd: FETCH BODYSTRUCTURE / BODY / ENVELOPE are
  * mime_bodystructure(m, 0, 1 / 0, out) and mime_envelope(m, 0, out) (the
  * strings an index may cache); BODY[section] is mime_section, then the
- * range as it is (HEADER.FIELDS: the fields picked from that range with
- * lib/rfc5322), with <partial> applied to the CRLF form; SEARCH BODY /
+ * range as it is, or "" when its part is MIME_NONE (HEADER.FIELDS: the
+ * fields picked from that range with lib/rfc5322), with <partial> applied
+ * to the CRLF form; SEARCH BODY /
  * TEXT is mime_match_init with the key, then mime_body_contains (TEXT:
  * and the header), SEARCH HEADER / SUBJECT / FROM ... is
  * mime_header_decode of each field, then mime_match_update.
@@ -38,21 +39,25 @@
  * enclosing boundary ends every inner part (missing close delimiters);
  * the end of the input ends everything.
  *
- * Broken MIME never fails the parse and degrades as Dovecot does: a
- * message header with neither MIME-Version nor Content-Type is not MIME
- * (its other Content-* fields are ignored); no Content-Type gives
- * text/plain (with charset=us-ascii shown); a value
- * that is not type[/subtype] then parameters gives type "" and subtype ""
- * (not text, so no line count); a type without '/' keeps its type and an
- * empty subtype; junk after a parameter value is skipped, and a parameter
- * without '=' or with an unclosed quote ends the list; RFC 2231
- * parameters come after the others, sorted by name; message/rfc822 is
- * written in lower case; a multipart without a boundary parameter has no
- * children and
- * is shown with one empty text/plain child; a header section without an
- * empty line ends at the end of the input or at a delimiter line; unknown
- * transfer encodings are shown as they are and their content is not
- * decoded; children of multipart/digest default to message/rfc822.
+ * Broken MIME never fails the parse and degrades as Dovecot does:
+ *   - a message header with neither MIME-Version nor Content-Type is not
+ *     MIME (its other Content-* fields are ignored);
+ *   - no Content-Type gives text/plain (charset=us-ascii is shown); a
+ *     value that is not type[/subtype] and parameters gives type "" and
+ *     subtype "" (not text: no line count); a type without '/' keeps its
+ *     type and an empty subtype;
+ *   - junk after a parameter value is skipped; a parameter without '=' or
+ *     with an unclosed quote ends the list; RFC 2231 parameters come
+ *     after the others, sorted by name, their sections joined when they
+ *     are exactly 0..n-1;
+ *   - a multipart without a boundary parameter has no children and is
+ *     shown with one empty text/plain child;
+ *   - a header section without an empty line ends at the end of the
+ *     input or at a delimiter line;
+ *   - unknown transfer encodings are shown as they are and their content
+ *     is passed through undecoded;
+ *   - message/rfc822 is written in lower case; children of
+ *     multipart/digest default to message/rfc822.
  *
  * Limits: MIME_DEPTH_MAX levels of nesting (a multipart or message/rfc822
  * deeper than that becomes an application/octet-stream leaf);
