@@ -152,12 +152,6 @@ load_part(size_t i, int full)
 }
 
 static int
-load(size_t i)
-{
-	return load_part(i, 1);
-}
-
-static int
 load_header(size_t i)
 {
 	return load_part(i, 0);
@@ -1093,6 +1087,8 @@ struct skey {
 	const char *s1, *s2;
 	struct imap_seqset set;
 	struct skey *a, *b;
+	struct mime_match mt; /* BODY, TEXT: the needle, folded */
+	int have_mt;
 };
 
 static void
@@ -1103,6 +1099,8 @@ skey_free(struct skey *k)
 	skey_free(k->a);
 	skey_free(k->b);
 	imap_seqset_free(&k->set);
+	if (k->have_mt)
+		mime_match_free(&k->mt);
 	free(k);
 }
 
@@ -1233,7 +1231,14 @@ parse_key(const struct imap_arg *a, size_t n, size_t *i, unsigned depth,
 		if (*i >= n || imap_arg_astring(&a[*i]) == NULL)
 			goto bad;
 		k->op = imap_arg_atom_is(x, "BODY") ? K_BODY : K_TEXT;
-		k->s1 = a[(*i)++].s;
+		k->s1 = a[*i].s;
+		if (mime_match_init(&k->mt, a[*i].s, a[*i].len) < 0) {
+			*why_r = errno == ENOMEM ? "Out of memory"
+						 : "Search string too long";
+			goto bad;
+		}
+		(*i)++;
+		k->have_mt = 1;
 		return k;
 	}
 	if (imap_arg_atom_is(x, "KEYWORD") || imap_arg_atom_is(x, "UNKEYWORD")) {
@@ -1417,6 +1422,81 @@ header_day(void)
 	return INT64_MIN;
 }
 
+/* The raw message last searched, and its MIME tree. */
+static struct str sraw;
+static struct mime_msg smm = MIME_MSG_INIT;
+static uint32_t sraw_uid;
+
+static int
+load_raw(size_t vi)
+{
+	ssize_t j = msg_index(vi);
+	char buf[65536];
+	ssize_t r;
+	int fd;
+
+	if (sraw_uid == S.v[vi].uid && sraw_uid != 0)
+		return 0;
+	sraw_uid = 0;
+	str_clear(&sraw);
+	if (j < 0 || (fd = mbox_msg_open(&S.mb, (size_t)j)) < 0)
+		return -1;
+	while ((r = read(fd, buf, sizeof buf)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || str_append(&sraw, buf, (size_t)r) < 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	if (mime_parse(&smm, sraw.s ? sraw.s : "", sraw.len) < 0)
+		return -1;
+	sraw_uid = S.v[vi].uid;
+	return 0;
+}
+
+/*
+ * BODY and TEXT on decoded content: every text part's body with its
+ * transfer encoding undone and its charset converted to UTF-8; TEXT also
+ * the header fields, RFC 2047 words decoded.  Case is folded (lib/mime).
+ */
+static int
+text_contains(struct skey *k, size_t vi)
+{
+	int r;
+
+	if (load_raw(vi) < 0)
+		return 0;
+	mime_match_reset(&k->mt);
+	if (k->op == K_TEXT) {
+		struct hdr_iter hi;
+		struct hdr_field f;
+		struct str v = STR_INIT;
+		size_t hend = hdr_end(sraw.s ? sraw.s : "", sraw.len);
+
+		hdr_iter_init(&hi, sraw.s ? sraw.s : "", hend);
+		while (hdr_next(&hi, &f) == 1) {
+			str_clear(&v);
+			if (mime_header_decode(f.value, f.valuelen, &v) < 0)
+				oom();
+			mime_match_reset(&k->mt);
+			if ((f.name != NULL &&
+				mime_match_update(&k->mt, f.name, f.namelen) == 1) ||
+			    mime_match_update(&k->mt, v.s ? v.s : "", v.len) == 1) {
+				str_free(&v);
+				return 1;
+			}
+		}
+		str_free(&v);
+		mime_match_reset(&k->mt);
+	}
+	r = mime_body_contains(&smm, sraw.s ? sraw.s : "", sraw.len, &k->mt);
+	if (r < 0)
+		oom();
+	return r;
+}
+
 static int
 eval(const struct skey *k, size_t vi)
 {
@@ -1467,16 +1547,8 @@ eval(const struct skey *k, size_t vi)
 	case K_HEADER:
 		return load_header(vi) == 0 && header_has(k->s1, k->s2);
 	case K_BODY:
-	case K_TEXT: {
-		size_t hend;
-
-		if (load(vi) < 0)
-			return 0;
-		hend = k->op == K_BODY ? hdr_end(crlf.s ? crlf.s : "",
-					     crlf.len) : 0;
-		return contains(crlf.s ? crlf.s + hend : "", crlf.len - hend,
-		    k->s1);
-	}
+	case K_TEXT:
+		return text_contains((struct skey *)(uintptr_t)k, vi);
 	case K_MODSEQ:
 		return S.mb.m[msg_index(vi)].modseq >= k->num;
 	case K_NOT:

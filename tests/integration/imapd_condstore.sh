@@ -1,4 +1,5 @@
-# imapd and CONDSTORE and QRESYNC (RFC 7162) and ESEARCH (RFC 4731): SELECT (CONDSTORE) and HIGHESTMODSEQ,
+# imapd and CONDSTORE and QRESYNC (RFC 7162), ESEARCH (RFC 4731), and
+# SEARCH on decoded content: SELECT (CONDSTORE) and HIGHESTMODSEQ,
 # FETCH MODSEQ and (CHANGEDSINCE), STORE (UNCHANGEDSINCE) with
 # [MODIFIED], SEARCH MODSEQ, STATUS HIGHESTMODSEQ, ENABLE; a flag change
 # made by another program (a rename) gets a new MODSEQ.  imapd runs
@@ -116,4 +117,31 @@ f BAD Unknown FETCH modifier
 z OK LOGOUT completed
 EOW
 diff "$T/want" "$T/o" || fail "QRESYNC resynchronisation differs"
+
+say "SEARCH BODY and TEXT on decoded content (quoted-printable Latin-1, base64 UTF-8, RFC 2047), any case"
+MD=$T/md3
+mkdir -p "$MD/new" "$MD/cur" "$MD/tmp"
+printf 'From: Joe <joe@x.test>\nSubject: =?utf-8?q?Caf=C3=A9?=\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\nd=E9j=E0 vu\n--b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\nw4lUw4kgQ0hBVUQ=\n--b--\n' \
+	>"$MD/cur/1000.M1P1.host:2,S"
+printf 'Subject: plain\n\nnothing to see: ornithorynque\n' >"$MD/cur/1001.M1P1.host:2,S"
+chown -R 65534:65534 "$MD"
+printf 'a SELECT INBOX\r\nb SEARCH CHARSET UTF-8 BODY "D\303\211J\303\200"\r\nc SEARCH BODY {11+}\r\n\303\251t\303\251 chaud\r\nd SEARCH TEXT "caf\303\251"\r\ne SEARCH BODY Ornithorynque\r\nf SEARCH BODY Caf\r\ng SEARCH TEXT JOE@X\r\nh SEARCH BODY dej\r\nz LOGOUT\r\n' |
+	run | grep 'SEARCH\|^[b-h] ' >"$T/o"
+cat >"$T/want" <<'EOW'
+* SEARCH 1
+b OK SEARCH completed
+* SEARCH 1
+c OK SEARCH completed
+* SEARCH 1
+d OK SEARCH completed
+* SEARCH 2
+e OK SEARCH completed
+* SEARCH
+f OK SEARCH completed
+* SEARCH 1
+g OK SEARCH completed
+* SEARCH
+h OK SEARCH completed
+EOW
+diff "$T/want" "$T/o" || fail "decoded SEARCH differs"
 exit 0
