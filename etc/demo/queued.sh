@@ -30,8 +30,9 @@ fi
 "$BIN/queued" -t || return 0
 
 if [ "$(id -u)" = 0 ]; then
-	service queued s6-setuidgid nobody "$BIN/queued"
+	service queued s6-setuidgid nobody "$BIN/queued" -d 3
 else
-	service queued "$BIN/queued"
+	service queued "$BIN/queued" -d 3
 fi
+echo 3 >"$DEMO/service/queued/notification-fd"
 echo "queued: mail to demo@demo.test lands in $DEMO/mail/demo/Maildir; $BIN/mailq lists the queue"
