@@ -329,6 +329,8 @@ struct fitem {
 	uint64_t off, len;
 	struct str fields; /* NUL-separated names */
 	size_t nfields;
+	int part;	   /* a part section ("1.2", "2.HEADER"...): pspec */
+	struct str pspec;
 	struct str label;  /* "BODY[HEADER]", "RFC822" ... */
 };
 
@@ -374,6 +376,64 @@ parse_fields(const char *p, const char *end, struct fitem *it)
 	}
 	p++;
 	return p == end && it->nfields > 0 ? 0 : -1;
+}
+
+/* Is p[0..n) z, ignoring ASCII case? */
+static int
+eqi(const char *p, size_t n, const char *z)
+{
+	return strlen(z) == n && strncasecmp(p, z, n) == 0;
+}
+
+/*
+ * A part section, sec up to rb: "1.2", "1.2.MIME", "3.TEXT", "3.HEADER",
+ * "3.HEADER.FIELDS (A B)", "3.HEADER.FIELDS.NOT (A)".  0 or -1.
+ */
+static int
+parse_part(const char *sec, const char *rb, struct fitem *it)
+{
+	const char *p = sec, *end = rb, *paren = memchr(sec, '(',
+	    (size_t)(rb - sec));
+	size_t kw;
+
+	if (paren != NULL) {
+		end = paren;
+		while (end > sec && end[-1] == ' ')
+			end--;
+	}
+	/* numbers */
+	for (;;) {
+		if (p >= end || *p < '1' || *p > '9')
+			return -1;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		if (p == end)
+			break;
+		if (*p != '.')
+			return -1;
+		p++;
+		if (p < end && !(*p >= '0' && *p <= '9'))
+			break;
+	}
+	kw = (size_t)(end - p);
+	it->part = 1;
+	it->sect = S_FULL;
+	if (p < end) {
+		if (eqi(p, kw, "HEADER.FIELDS"))
+			it->sect = S_FIELDS;
+		else if (eqi(p, kw, "HEADER.FIELDS.NOT"))
+			it->sect = S_NOT;
+		else if (!eqi(p, kw, "HEADER") && !eqi(p, kw, "TEXT") &&
+		    !eqi(p, kw, "MIME"))
+			return -1;
+	}
+	if ((it->sect == S_FIELDS || it->sect == S_NOT) != (paren != NULL))
+		return -1;
+	if (paren != NULL && parse_fields(end, rb, it) < 0)
+		return -1;
+	if (str_append(&it->pspec, sec, (size_t)(end - sec)) < 0)
+		oom();
+	return 0;
 }
 
 /* One fetch attribute; 0 or -1 with *why_r. */
@@ -444,9 +504,10 @@ parse_item(const struct imap_arg *a, struct fitem *it, const char **why_r)
 			it->sect = S_FIELDS;
 			if (parse_fields(sec + 13, rb, it) < 0)
 				return -1;
+		} else if (sec[0] >= '1' && sec[0] <= '9') {
+			if (parse_part(sec, rb, it) < 0)
+				return -1;
 		} else {
-			*why_r = "Part numbers and MIME sections are not "
-				 "supported yet";
 			return -1;
 		}
 		/* The label: BODY[section] with the keyword in capitals. */
@@ -516,6 +577,7 @@ free_items(struct fitem *it, size_t n)
 	for (i = 0; i < n; i++) {
 		str_free(&it[i].fields);
 		str_free(&it[i].label);
+		str_free(&it[i].pspec);
 	}
 	free(it);
 }
@@ -629,6 +691,135 @@ put_mime(size_t vi, int kind)
 	    "BODYSTRUCTURE " : "BODY ");
 	put(v.s ? v.s : "", v.len);
 	str_free(&v);
+}
+
+/*
+ * Writes CRLF positions [from, from + n) of the file's bytes [off, off +
+ * len) with LF made CRLF; pads with spaces if the file gave fewer.
+ */
+static void
+stream_raw(int fd, uint64_t off, uint64_t len, uint64_t from, uint64_t n)
+{
+	char buf[65536], c;
+	uint64_t pos = 0, end = from + n, done = 0;
+	int prev_cr = 0;
+
+	if (off > 0 && pread(fd, &c, 1, (off_t)off - 1) == 1)
+		prev_cr = c == '\r';
+	while (fd >= 0 && done < len && pos < end) {
+		size_t want = len - done < sizeof buf ? (size_t)(len - done)
+						      : sizeof buf;
+		ssize_t r = pread(fd, buf, want, (off_t)(off + done)), k = 0;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		done += (uint64_t)r;
+		while (k < r && pos < end) {
+			char *nl = memchr(buf + k, '\n', (size_t)(r - k));
+			ssize_t e = nl != NULL ? nl - buf : r;
+
+			if (e > k) {
+				emit(buf + k, (uint64_t)(e - k), pos, from, end);
+				pos += (uint64_t)(e - k);
+				prev_cr = buf[e - 1] == '\r';
+			}
+			k = e;
+			if (nl == NULL)
+				break;
+			if (!prev_cr) {
+				emit("\r", 1, pos, from, end);
+				pos++;
+			}
+			emit("\n", 1, pos, from, end);
+			pos++;
+			prev_cr = 0;
+			k++;
+		}
+	}
+	for (; pos < end; pos++)
+		if (pos >= from)
+			put(" ", 1);
+}
+
+/* BODY[1.2], BODY[2.HEADER], BODY[1.MIME] ... through lib/mime. */
+static void
+fetch_part(size_t vi, const struct fitem *it)
+{
+	struct mime_range r;
+	ssize_t j = msg_index(vi);
+	uint64_t total, o = 0, l;
+	int fd = -1;
+
+	memset(&r, 0, sizeof r);
+	if (parse_mime(vi) < 0 ||
+	    mime_section(&mm, it->pspec.s, it->pspec.len, &r) < 0 ||
+	    (fd = mbox_msg_open(&S.mb, (size_t)j)) < 0) {
+		log_warn("unable to read section %s of uid=%" PRIu32 ": %s",
+		    it->pspec.s, S.v[vi].uid, strerror(errno));
+		memset(&r, 0, sizeof r);
+	}
+	str_clear(&S.out);
+	if (it->sect == S_FIELDS || it->sect == S_NOT) {
+		/* the header is read whole (at most 1 MiB) and picked */
+		struct str h = STR_INIT, c = STR_INIT, out = STR_INIT;
+		size_t want = r.len < HEADER_READ_MAX ? r.len : HEADER_READ_MAX;
+		size_t k;
+		struct hdr_iter hi;
+		struct hdr_field f;
+
+		if (fd >= 0 && want > 0 && str_reserve(&h, want) == 0) {
+			ssize_t n = pread(fd, h.s, want, (off_t)r.off);
+
+			h.len = n > 0 ? (size_t)n : 0;
+			h.s[h.len] = '\0';
+		}
+		for (k = 0; k < h.len; k++)
+			if ((h.s[k] == '\n' && (k == 0 || h.s[k - 1] != '\r') &&
+				str_appendc(&c, '\r') < 0) ||
+			    str_appendc(&c, h.s[k]) < 0)
+				oom();
+		hdr_iter_init(&hi, c.s ? c.s : "", c.len);
+		while (hdr_next(&hi, &f) == 1)
+			if (!f.bad && field_in(it, &f) == (it->sect == S_FIELDS) &&
+			    str_append(&out, f.raw, f.rawlen) < 0)
+				oom();
+		if (str_append(&out, "\r\n", 2) < 0)
+			oom();
+		total = out.len;
+		if (it->partial) {
+			o = it->off < total ? it->off : total;
+			l = total - o < it->len ? total - o : it->len;
+			(void)str_printf(&S.out, "%s<%" PRIu64 "> {%" PRIu64 "}\r\n",
+			    it->label.s, it->off, l);
+		} else {
+			l = total;
+			(void)str_printf(&S.out, "%s {%" PRIu64 "}\r\n",
+			    it->label.s, l);
+		}
+		put(S.out.s, S.out.len);
+		put(out.s + o, (size_t)l);
+		str_free(&h);
+		str_free(&c);
+		str_free(&out);
+	} else {
+		total = r.vlen;
+		l = total;
+		if (it->partial) {
+			o = it->off < total ? it->off : total;
+			l = total - o < it->len ? total - o : it->len;
+			(void)str_printf(&S.out, "%s<%" PRIu64 "> {%" PRIu64 "}\r\n",
+			    it->label.s, it->off, l);
+		} else {
+			(void)str_printf(&S.out, "%s {%" PRIu64 "}\r\n",
+			    it->label.s, l);
+		}
+		put(S.out.s, S.out.len);
+		stream_raw(fd, r.off, r.len, o, l);
+	}
+	if (fd >= 0)
+		close(fd);
 }
 
 /* BODY[] and BODY[TEXT] (with a partial) straight from the file. */
@@ -887,6 +1078,10 @@ cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
 				put(S.out.s, S.out.len);
 				break;
 			default:
+				if (it->part) {
+					fetch_part(vi, it);
+					break;
+				}
 				if (it->sect == S_FULL || it->sect == S_TEXT) {
 					fetch_stream(vi, it);
 					break;

@@ -144,4 +144,26 @@ g OK SEARCH completed
 h OK SEARCH completed
 EOW
 diff "$T/want" "$T/o" || fail "decoded SEARCH differs"
+
+say "part sections: BODY[n], BODY[n.MIME], a partial, a missing part, bad specs"
+printf 'a SELECT INBOX\r\nb FETCH 1 (BODY.PEEK[1] BODY.PEEK[2.MIME]<0.12> BODY.PEEK[3])\r\nc FETCH 1 BODY.PEEK[1.HEADER.FIELDS (X)]\r\nd FETCH 1 BODY.PEEK[0]\r\ne FETCH 1 BODY.PEEK[1.X]\r\nf FETCH 1 BODY.PEEK[1..2]\r\ng FETCH 1 BODY.PEEK[1.HEADER.FIELDS]\r\nz LOGOUT\r\n' |
+	run | sed -n '/^a OK/,/^z OK/p' | sed 1d >"$T/o"
+cat >"$T/want" <<'EOW'
+* 1 FETCH (BODY[1] {11}
+d=E9j=E0 vu BODY[2.MIME]<0> {12}
+Content-Type BODY[3] {0}
+)
+b OK FETCH completed
+* 1 FETCH (BODY[1.HEADER.FIELDS (X)] {2}
+
+)
+c OK FETCH completed
+d BAD Bad section
+e BAD Bad section
+f BAD Bad section
+g BAD Bad section
+* BYE Logging out
+z OK LOGOUT completed
+EOW
+diff "$T/want" "$T/o" || fail "part sections differ"
 exit 0

@@ -141,6 +141,28 @@ def session(md):
         for sub in (b"alternative", b"mixed"):
             if re.search(rb"(?im)^Content-Type: multipart/" + sub, body):
                 check(b'"' + sub + b'"' in raw, "BODYSTRUCTURE of UID %d: %r" % (uid, raw))
+    # BODY[n] and BODY[n.MIME] of multipart messages against Python's
+    # own MIME parser (the line end before a boundary is the boundary's)
+    import email
+    import email.policy
+    for (head, body) in msgs:
+        uid = int(re.search(rb"UID (\d+)", head).group(1))
+        pm = email.message_from_bytes(body.replace(b"\r\n", b"\n"),
+                                      policy=email.policy.compat32)
+        if not pm.is_multipart():
+            continue
+        for pn, sub in enumerate(pm.get_payload(), 1):
+            data = ok(m.uid("FETCH", str(uid), "(BODY.PEEK[%d] BODY.PEEK[%d.MIME])" % (pn, pn)),
+                      "BODY[n]")
+            parts = [x[1] for x in data if isinstance(x, tuple)]
+            want = sub.get_payload(decode=False)
+            if isinstance(want, str):
+                check(parts[0].replace(b"\r\n", b"\n") ==
+                      want.encode("utf-8", "surrogateescape"),
+                      "BODY[%d] of UID %d differs" % (pn, uid))
+            check(all(parts[1].startswith(k.encode()) or
+                      (k.encode() + b":") in parts[1] for k in sub.keys()[:1]),
+                  "BODY[%d.MIME] of UID %d: %r" % (n, uid, parts[1][:80]))
     uids = [int(re.search(rb"UID (\d+)", h).group(1)) for h, _ in msgs]
     check(uids == sorted(uids) and len(set(uids)) == len(uids), "UIDs %r" % uids)
     # BODY.PEEK left everything unseen; BODY[] sets \Seen
