@@ -81,6 +81,24 @@ grep -n 'rcpt=<y@remote.test> kind=remote result=ok\|rcpt=<x@slowpoke.test> kind
 head -1 "$T/order" | grep -q 'y@remote.test' || fail "the fast domain waited for the slow one: $(cat "$T/order")"
 queue_empty
 
+say "destination_concurrency 1: one connection at a time to a domain"
+# The sink's record so far: the slow and the fast run were open at once.
+[ "$(cat "$T/sink/maxconc")" -ge 2 ] || fail "two domains were not served at once"
+stop_queued
+rm "$T/sink/maxconc"
+sed -i 's/^slowpoke slow6$/slowpoke slow1/' "$T/rules"
+echo 1 >"$E/destination_concurrency"
+echo 1 >"$E/destination_recipient_limit"
+printf 'Subject: one at a time\n\nx\n' | inject joe@demo.test p1@slowpoke.test p2@slowpoke.test p3@slowpoke.test
+start_queued
+wait_log 'rcpt=<p3@slowpoke.test> kind=remote result=ok'
+wait_log 'rcpt=<p1@slowpoke.test> kind=remote result=ok'
+wait_log 'rcpt=<p2@slowpoke.test> kind=remote result=ok'
+queue_empty
+[ "$(cat "$T/sink/maxconc")" = 1 ] || fail "$(cat "$T/sink/maxconc") connections at once to one domain"
+rm "$E/destination_concurrency" "$E/destination_recipient_limit"
+reload_queued
+
 say "5xx: exactly one RFC 3464 bounce, RET=HDRS, ENVID and ORCPT reported"
 before=$(count "$MD/new")
 printf 'Subject: rejected\nMessage-ID: <r1@demo.test>\n\nsecret body\n' |

@@ -17,7 +17,9 @@ address decides the reply:
 (no matching line: ok).  Each accepted transaction is written to
 OUTDIR/N.txt: the MAIL line, the accepted RCPT lines, a blank line, and
 the data as received (CRLF kept, dot-stuffing undone).  Every RCPT line
-and its verdict is also appended to OUTDIR/rcpt.log.
+and its verdict is also appended to OUTDIR/rcpt.log.  OUTDIR/maxconc
+holds the most connections that were open at once (since it was last
+removed).
 """
 import os
 import socketserver
@@ -29,6 +31,7 @@ PORTFILE, OUTDIR, RULES = sys.argv[1:4]
 LOCK = threading.Lock()
 SEEN = {}
 COUNT = [0]
+CONC = [0, 0]  # open now, most at once
 
 
 def verdict(addr):
@@ -65,6 +68,23 @@ class Handler(socketserver.StreamRequestHandler):
         self.wfile.flush()
 
     def handle(self):
+        with LOCK:
+            CONC[0] += 1
+            if not os.path.exists(os.path.join(OUTDIR, "maxconc")):
+                CONC[1] = 0  # removed: count again from now
+            if CONC[0] > CONC[1]:
+                CONC[1] = CONC[0]
+                with open(os.path.join(OUTDIR, "maxconc.tmp"), "w") as f:
+                    f.write("%d\n" % CONC[1])
+                os.rename(os.path.join(OUTDIR, "maxconc.tmp"),
+                          os.path.join(OUTDIR, "maxconc"))
+        try:
+            self.session()
+        finally:
+            with LOCK:
+                CONC[0] -= 1
+
+    def session(self):
         self.out(b"220 sink.test ESMTP")
         mail, rcpts = None, []
         while True:
