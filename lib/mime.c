@@ -541,10 +541,9 @@ parse_disposition(struct mime_msg *m, struct mime_part *p, const char *v,
 	const char *t;
 	size_t tl;
 
+	/* Present but without a valid type: "" (as Dovecot). */
 	skip_cfws(&x);
 	tl = lex_token(&x, &t);
-	if (tl == 0)
-		return 0;
 	if (pool_add(m, t, tl, &p->disposition) < 0)
 		return -1;
 	if (parse_params(&x, ps) < 0)

@@ -1207,6 +1207,11 @@ test_non_mime(void **state)
 		  "\n\naGk=\n", "(\"text\" \"plain\" (\"charset\" "
 			      "\"us-ascii\") NIL NIL \"base64\" 6 1 NIL NIL "
 			      "NIL NIL)" },
+		/* A Content-Disposition without a valid type is "". */
+		{ "Content-Type: text/plain\nContent-Disposition: ;filename=x"
+		  "\n\nx\n", "(\"text\" \"plain\" (\"charset\" \"us-ascii\") "
+			     "NIL NIL \"7bit\" 3 1 NIL (\"\" (\"filename\" "
+			     "\"x\")) NIL NIL)" },
 		/* Body parts need neither. */
 		{ "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
 		  "Content-Transfer-Encoding: base64\n\naGk=\n--b--\n",
