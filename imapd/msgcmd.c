@@ -859,6 +859,75 @@ fetch_stream(size_t vi, const struct fitem *it)
 	}
 }
 
+/* Appends the decimal digits of v at b + *o. */
+static void
+put_u64(char *b, size_t *o, uint64_t v)
+{
+	char t[24];
+	size_t n = 0;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	while (n > 0)
+		b[(*o)++] = t[--n];
+}
+
+static void
+put_lit(char *b, size_t *o, const char *z)
+{
+	size_t n = strlen(z);
+
+	memcpy(b + *o, z, n);
+	*o += n;
+}
+
+/* "* n FETCH (UID u FLAGS (...))" for items of UID and FLAGS only. */
+static void
+fast_fetch(size_t vi, const struct fitem *items, size_t count, int lead_uid)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = { { F_SEEN, "\\Seen" }, { F_ANSWERED, "\\Answered" },
+		{ F_FLAGGED, "\\Flagged" }, { F_DELETED, "\\Deleted" },
+		{ F_DRAFT, "\\Draft" }, { F_RECENT, "\\Recent" } };
+	char b[1024]; /* count <= 8 items of at most 64 bytes each */
+	size_t o = 0, i, f;
+	int sp = 0;
+
+	put_lit(b, &o, "* ");
+	put_u64(b, &o, vi + 1);
+	put_lit(b, &o, " FETCH (");
+	if (lead_uid) {
+		put_lit(b, &o, "UID ");
+		put_u64(b, &o, S.v[vi].uid);
+		sp = 1;
+	}
+	for (i = 0; i < count; i++) {
+		if (sp)
+			b[o++] = ' ';
+		sp = 1;
+		if (items[i].kind == I_UID) {
+			put_lit(b, &o, "UID ");
+			put_u64(b, &o, S.v[vi].uid);
+			continue;
+		}
+		put_lit(b, &o, "FLAGS (");
+		for (f = 0; f < sizeof names / sizeof names[0]; f++) {
+			if (S.v[vi].flags & names[f].bit) {
+				if (b[o - 1] != '(')
+					b[o++] = ' ';
+				put_lit(b, &o, names[f].name);
+			}
+		}
+		b[o++] = ')';
+	}
+	put_lit(b, &o, ")\r\n");
+	put(b, o);
+}
+
 void
 cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
 {
@@ -870,7 +939,7 @@ cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
 	ssize_t n;
 	struct str sec = STR_INIT;
 	const char *why;
-	int want_flags = 0, sets_seen = 0, has_uid = 0, macro;
+	int want_flags = 0, sets_seen = 0, has_uid = 0, macro, simple;
 
 	uint64_t changedsince = 0;
 	int want_vanished = 0;
@@ -1015,6 +1084,14 @@ cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
 			}
 		}
 	}
+	/* UID and FLAGS alone (how clients resynchronise) are formatted
+	 * without printf. */
+	simple = 1;
+	for (i = 0; i < nitems + (want_flags == 2); i++)
+		if (items[i].kind != I_UID && items[i].kind != I_FLAGS)
+			simple = 0;
+	if (S.condstore || nitems + (want_flags == 2) > 8)
+		simple = 0;
 	for (k = 0; k < (size_t)n; k++) {
 		size_t vi = idx[k], count = nitems + (want_flags == 2);
 		int sp = 0;
@@ -1024,6 +1101,10 @@ cmd_fetch(const struct imap_cmd *c, size_t first, int uid)
 		if (changedsince > 0 &&
 		    S.mb.m[msg_index(vi)].modseq <= changedsince)
 			continue;
+		if (simple && (S.v[vi].flags & ~F_SYSTEM) == 0) {
+			fast_fetch(vi, items, count, uid && !has_uid);
+			continue;
+		}
 		str_clear(&S.out);
 		if (str_printf(&S.out, "* %zu FETCH (", vi + 1) < 0)
 			oom();
