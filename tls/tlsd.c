@@ -17,16 +17,21 @@
  * the program's status, so tcpserver's process count stays true and
  * nothing is left behind.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -36,11 +41,14 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "io.h"
 #include "log.h"
 #include "peer.h"
 #include "num.h"
 #include "str.h"
 #include "ucspitls.h"
+
+extern char **environ;
 
 enum rc { RC_OK = 0, RC_HANDSHAKE = 1, RC_PERM = 100, RC_TEMP = 111 };
 
@@ -52,9 +60,14 @@ struct ident {
 	uid_t uid;
 	gid_t gid;
 	char name[64]; /* non-empty: supplementary groups from the group file */
+	gid_t *groups;  /* those groups, looked up once at start */
+	int ngroups;
 };
 
 struct cfg {
+	int listen; /* -l: tlsd is the listener itself */
+	unsigned maxconn;
+	const char *host, *port;
 	int starttls;
 	int verbose;
 	int require_cert;
@@ -70,12 +83,21 @@ struct buf {
 	unsigned char d[RELAY_BUF];
 };
 
+/*
+ * Listening mode (-l): the context the listener loaded once, inherited by
+ * each connection's process.  NULL in the default mode, where every tlsd
+ * loads its own after the fork.
+ */
+static SSL_CTX *preloaded;
+
 static void
 usage(void)
 {
 	log_die(RC_PERM, "usage: tlsd [-nvA] [-c certfile] [-k keyfile] "
 			 "[-a cafile] [-u user|uid:gid] [-U user|uid:gid] "
 			 "[-h handshake_secs] [-t idle_secs] [-w grace_secs] "
+			 "prog [arg...]\n"
+			 "   or: tlsd -l [-m maxconn] [options] host port "
 			 "prog [arg...]");
 }
 
@@ -124,6 +146,28 @@ parse_ident(const char *z, struct ident *id)
 		id->uid = pw->pw_uid;
 		id->gid = pw->pw_gid;
 		memcpy(id->name, z, strlen(z) + 1);
+		/*
+		 * The group list now, not per connection: a lookup through
+		 * NSS (which may load modules) after every fork costs more
+		 * than the rest of a listener's connection set-up.
+		 */
+		for (int n = 16;;) {
+			int want = n;
+			gid_t *g2 = realloc(id->groups, (size_t)n * sizeof *g2);
+
+			if (g2 == NULL)
+				return -1;
+			id->groups = g2;
+			if (getgrouplist(z, id->gid, id->groups, &want) >= 0) {
+				id->ngroups = want;
+				break;
+			}
+			if (want <= n)
+				want = n * 2;
+			if (want > 65536)
+				return -1;
+			n = want;
+		}
 	}
 	id->set = 1;
 	return 0;
@@ -156,8 +200,21 @@ parse_args(int argc, char **argv, struct cfg *cfg)
 	cfg->hs_ms = 30 * 1000;
 	cfg->idle_ms = 1200 * 1000;
 	cfg->grace_ms = 10 * 1000;
-	while ((c = getopt(argc, argv, "+nvAc:k:a:u:U:h:t:w:")) != -1) {
+	cfg->maxconn = 40;
+	while ((c = getopt(argc, argv, "+lnvAc:k:a:u:U:h:t:w:m:")) != -1) {
 		switch (c) {
+		case 'l':
+			cfg->listen = 1;
+			break;
+		case 'm': {
+			uint64_t v;
+
+			if (num_u64z(optarg, 10000, &v) < 0 || v == 0)
+				log_die(RC_PERM, "bad connection limit %s: want "
+						 "1 to 10000", optarg);
+			cfg->maxconn = (unsigned)v;
+			break;
+		}
 		case 'n':
 			cfg->starttls = 1;
 			break;
@@ -197,6 +254,12 @@ parse_args(int argc, char **argv, struct cfg *cfg)
 			usage();
 		}
 	}
+	if (cfg->listen) {
+		if (argc - optind < 3)
+			usage();
+		cfg->host = argv[optind++];
+		cfg->port = argv[optind++];
+	}
 	if (optind >= argc)
 		usage();
 	cfg->argv = argv + optind;
@@ -214,6 +277,8 @@ parse_args(int argc, char **argv, struct cfg *cfg)
 		log_die(RC_PERM, "-A needs a CA file (-a or CAFILE)");
 	ident_env("UID", "GID", &cfg->prog);
 	ident_env("TLS_UID", "TLS_GID", &cfg->self);
+	if (cfg->listen)
+		return; /* the peer is known per connection */
 	if (getenv("TCPREMOTEIP") == NULL) {
 		/* Under inetd or systemd: the program behind us sees only a
 		 * pipe, so tell it who the client is. */
@@ -239,7 +304,7 @@ become(const struct ident *id)
 	if (geteuid() != 0 || !id->set)
 		return 0;
 	if (id->name[0] != '\0') {
-		if (initgroups(id->name, id->gid) < 0)
+		if (setgroups((size_t)id->ngroups, id->groups) < 0)
 			return -1;
 	} else if (setgroups(1, &id->gid) < 0)
 		return -1;
@@ -749,7 +814,8 @@ child(const struct cfg *cfg, int gofd, int watchfd)
 {
 	char msg[UCSPITLS_INFO_MAX];
 	size_t len = 0, used;
-	sigset_t none;
+	posix_spawnattr_t attr;
+	sigset_t none, dfl;
 	pid_t prog;
 	int r;
 
@@ -770,18 +836,7 @@ child(const struct cfg *cfg, int gofd, int watchfd)
 			log_die(RC_TEMP, "bad start message from tlsd");
 	}
 	close(gofd);
-	prog = fork();
-	if (prog < 0)
-		log_die(RC_TEMP, "fork: %s", strerror(errno));
-	if (prog > 0) {
-		/* Keep nothing of the session open: EOF must reach tlsd. */
-		close(0);
-		close(1);
-		if (watchfd > 3)
-			close_range(3, (unsigned)watchfd - 1, 0);
-		close_range((unsigned)watchfd + 1, ~0U, 0);
-		supervise(prog, watchfd);
-	}
+	/* This process's environment is the program's: nothing else runs. */
 	unsetenv("CERTFILE");
 	unsetenv("KEYFILE");
 	unsetenv("CAFILE");
@@ -798,11 +853,32 @@ child(const struct cfg *cfg, int gofd, int watchfd)
 			off += l + 1;
 		}
 	}
-	signal(SIGPIPE, SIG_DFL);
+	/*
+	 * posix_spawn (a vfork-style clone in glibc) rather than fork: no
+	 * copy of this address space is made only to be thrown away by the
+	 * exec, and a failed exec is reported here.
+	 */
 	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execvp(cfg->argv[0], cfg->argv);
-	log_die(RC_TEMP, "unable to run %s: %s", cfg->argv[0], strerror(errno));
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	if ((r = posix_spawnattr_init(&attr)) != 0 ||
+	    (r = posix_spawnattr_setsigmask(&attr, &none)) != 0 ||
+	    (r = posix_spawnattr_setsigdefault(&attr, &dfl)) != 0 ||
+	    (r = posix_spawnattr_setflags(&attr,
+		 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) != 0)
+		log_die(RC_TEMP, "posix_spawnattr: %s", strerror(r));
+	r = posix_spawnp(&prog, cfg->argv[0], NULL, &attr, cfg->argv, environ);
+	if (r != 0)
+		log_die(RC_TEMP, "unable to run %s: %s", cfg->argv[0],
+		    strerror(r));
+	posix_spawnattr_destroy(&attr);
+	/* Keep nothing of the session open: EOF must reach tlsd. */
+	close(0);
+	close(1);
+	if (watchfd > 3)
+		close_range(3, (unsigned)watchfd - 1, 0);
+	close_range((unsigned)watchfd + 1, ~0U, 0);
+	supervise(prog, watchfd);
 }
 
 /* Waits up to ms for pid; 1 and *st_r when it ended, 0 if not yet. */
@@ -902,6 +978,19 @@ run(const struct cfg *cfg)
 	if (pid < 0)
 		log_die(RC_TEMP, "fork: %s", strerror(errno));
 	if (pid == 0) {
+		if (preloaded != NULL) {
+			/*
+			 * Forked from a listener that holds the key: drop it
+			 * (OpenSSL clears the key's numbers when it frees
+			 * them) and stay non-dumpable, so the program, which
+			 * runs as this process's user, cannot ptrace it or
+			 * read its memory for what the heap may still hold.
+			 * The program itself is a new image (exec).
+			 */
+			(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+			SSL_CTX_free(preloaded);
+			preloaded = NULL;
+		}
 		close(go[1]);
 		if (cfg->starttls) {
 			struct str e = STR_INIT;
@@ -955,7 +1044,7 @@ run(const struct cfg *cfg)
 	}
 
 	/* The key is read now, as root if we are, never by the child. */
-	ctx = load_ctx(cfg);
+	ctx = preloaded != NULL ? preloaded : load_ctx(cfg);
 	if (become(&cfg->self) < 0) {
 		log_error("unable to switch to tlsd's user: %s", strerror(errno));
 		goto abort;
@@ -1088,6 +1177,248 @@ out:
 	return rc;
 }
 
+/* Listening mode (-l). */
+static volatile sig_atomic_t got_chld, got_hup, got_term;
+
+static void
+on_listen_sig(int sig)
+{
+	if (sig == SIGCHLD)
+		got_chld = 1;
+	else if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+/* Numeric address and port only: never a DNS query. */
+static int
+listen_socket(const struct cfg *cfg)
+{
+	struct addrinfo hints, *ai = NULL;
+	const char *host = strcmp(cfg->host, "0") == 0 ? "0.0.0.0" : cfg->host;
+	int fd, r, one = 1;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	r = getaddrinfo(host, cfg->port, &hints, &ai);
+	if (r != 0 || ai == NULL)
+		log_die(RC_PERM, "bad address %s port %s (numbers only): %s",
+		    cfg->host, cfg->port, gai_strerror(r));
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
+	if (fd < 0)
+		log_die(RC_TEMP, "socket: %s", strerror(errno));
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0)
+		log_die(RC_TEMP, "unable to bind %s port %s: %s", cfg->host,
+		    cfg->port, strerror(errno));
+	freeaddrinfo(ai);
+	if (listen(fd, 128) < 0)
+		log_die(RC_TEMP, "listen: %s", strerror(errno));
+	return fd;
+}
+
+/* Numeric address and port of sa, an IPv4-mapped address as IPv4. */
+static int
+sa_text(const struct sockaddr_storage *ss, char *ip, size_t n, char *port,
+    size_t pn, int *v6_r)
+{
+	unsigned p;
+
+	*v6_r = 0;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)ss;
+
+		if (inet_ntop(AF_INET, &a->sin_addr, ip, (socklen_t)n) == NULL)
+			return -1;
+		p = ntohs(a->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)ss;
+
+		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+			if (inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], ip,
+				(socklen_t)n) == NULL)
+				return -1;
+		} else {
+			if (inet_ntop(AF_INET6, &a->sin6_addr, ip,
+				(socklen_t)n) == NULL)
+				return -1;
+			*v6_r = 1;
+		}
+		p = ntohs(a->sin6_port);
+	} else
+		return -1;
+	if (pn < 6)
+		return -1;
+	port[5] = '\0';
+	{
+		size_t i = 5, d = 0;
+		do {
+			port[--i] = (char)('0' + p % 10);
+			p /= 10;
+			d++;
+		} while (p > 0);
+		memmove(port, port + i, d + 1);
+	}
+	return 0;
+}
+
+/*
+ * One connection's process: sets the environment tcpserver would (PROTO,
+ * TCPLOCALIP/PORT, TCPREMOTEIP/PORT; no names: no DNS), puts the socket
+ * on 0 and 1 and runs the session exactly as a tlsd under tcpserver,
+ * with the listener's context.
+ */
+static void __attribute__((noreturn))
+serve(const struct cfg *cfg0, int lfd, int cfd, SSL_CTX *ctx)
+{
+	static char rip[PEER_MAX];
+	struct cfg cfg = *cfg0;
+	struct sockaddr_storage la, ra;
+	socklen_t ll = sizeof la, rl = sizeof ra;
+	char lip[PEER_MAX], lport[8], rport[8];
+	struct sigaction sa;
+	sigset_t none;
+	int v6 = 0, v6r = 0;
+
+	close(lfd);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (getsockname(cfd, (struct sockaddr *)&la, &ll) < 0 ||
+	    getpeername(cfd, (struct sockaddr *)&ra, &rl) < 0 ||
+	    sa_text(&la, lip, sizeof lip, lport, sizeof lport, &v6) < 0 ||
+	    sa_text(&ra, rip, sizeof rip, rport, sizeof rport, &v6r) < 0)
+		_exit(RC_TEMP); /* the client is already gone */
+	if (setenv("PROTO", v6 ? "TCP6" : "TCP", 1) < 0 ||
+	    setenv("TCPLOCALIP", lip, 1) < 0 ||
+	    setenv("TCPLOCALPORT", lport, 1) < 0 ||
+	    setenv("TCPREMOTEIP", rip, 1) < 0 ||
+	    setenv("TCPREMOTEPORT", rport, 1) < 0)
+		log_die(RC_TEMP, "out of memory");
+	unsetenv("TCPLOCALHOST");
+	unsetenv("TCPREMOTEHOST");
+	unsetenv("TCPREMOTEINFO");
+	if (dup2(cfd, 0) < 0 || dup2(cfd, 1) < 0)
+		log_die(RC_TEMP, "dup2: %s", strerror(errno));
+	if (cfd > 1)
+		close(cfd);
+	cfg.peer = rip;
+	preloaded = ctx;
+	_exit(run(&cfg));
+}
+
+static int
+listener(const struct cfg *cfg)
+{
+	struct sigaction sa;
+	sigset_t block, none;
+	SSL_CTX *ctx;
+	unsigned n = 0;
+	int lfd, fd;
+
+	/* Descriptors 0 to 2 open, so no socket lands on them. */
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_listen_sig;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&none);
+
+	lfd = listen_socket(cfg);
+	ctx = load_ctx(cfg);
+	if (ctx == NULL)
+		log_die(RC_TEMP, "not started: no usable certificate and key");
+	if (strcmp(cfg->port, "0") == 0) {
+		/* Port 0 (tests): say which one the kernel chose. */
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		char ip[PEER_MAX], port[8];
+		struct str line = STR_INIT;
+		int v6;
+
+		if (getsockname(lfd, (struct sockaddr *)&ss, &sl) < 0 ||
+		    sa_text(&ss, ip, sizeof ip, port, sizeof port, &v6) < 0 ||
+		    str_printf(&line, "%s\n", port) < 0 ||
+		    write_all(1, line.s, line.len, 5000) < 0)
+			log_die(RC_TEMP, "unable to tell the port");
+		str_free(&line);
+	}
+	log_info("listening host=%s port=%s max=%u", cfg->host, cfg->port,
+	    cfg->maxconn);
+	while (!got_term) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		int cfd, r, st;
+		pid_t pid;
+
+		if (got_chld) {
+			got_chld = 0;
+			while (waitpid(-1, &st, WNOHANG) > 0)
+				if (n > 0)
+					n--;
+		}
+		if (got_hup) {
+			SSL_CTX *fresh;
+
+			got_hup = 0;
+			fresh = load_ctx(cfg);
+			if (fresh != NULL) {
+				SSL_CTX_free(ctx);
+				ctx = fresh;
+				log_info("reloaded %s", cfg->cert);
+			} else
+				log_warn("reload failed: keeping the certificate "
+					 "and key in use");
+		}
+		/* At the limit, new clients wait in the listen queue. */
+		r = ppoll(n < cfg->maxconn ? &p : NULL,
+		    n < cfg->maxconn ? 1 : 0, NULL, &none);
+		if (r <= 0)
+			continue;
+		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				struct timespec ts = { 0, 100 * 1000000L };
+
+				log_warn("accept: %s", strerror(errno));
+				nanosleep(&ts, NULL);
+			}
+			continue;
+		}
+		pid = fork();
+		if (pid < 0) {
+			log_warn("fork: %s", strerror(errno));
+			close(cfd);
+			continue;
+		}
+		if (pid == 0)
+			serve(cfg, lfd, cfd, ctx);
+		close(cfd);
+		n++;
+	}
+	close(lfd);
+	log_info("stopped: %u connection(s) still finishing", n);
+	SSL_CTX_free(ctx);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1108,5 +1439,7 @@ main(int argc, char **argv)
 			log_die(RC_PERM, "tlsd's user and the program's user "
 					 "must differ");
 	}
+	if (cfg.listen)
+		return listener(&cfg);
 	return run(&cfg);
 }
