@@ -13,7 +13,8 @@
 # Postfix with STARTTLS verified against a test certificate, delivering
 # with virtual(8) into its own Maildirs (one transaction for two
 # recipients), and a second Postfix listener without PIPELINING and
-# 8BITMIME (QP); 550 from Postfix plus an unknown local user in one
+# 8BITMIME (QP); DSN parameters passed on to Postfix, whose success
+# report comes back through smtpd; 550 from Postfix plus an unknown local user in one
 # message -> exactly one RFC 3464 bounce in the sender's Maildir that
 # Python's email reads as multipart/report; 4xx from smtp-sink, then
 # delivered after SIGALRM once it recovers; 450 from Postfix, then
@@ -82,9 +83,12 @@ sink A "$SA"
 sink B "$SB" -8 -p
 sink C "$SC" -r RCPT
 
+start_smtpd
+
 # ---- a private Postfix: P1 with STARTTLS (certificate for 127.0.0.1),
 # P2 without TLS, PIPELINING and 8BITMIME; virtual(8) delivers pf.test
-# and pf7.test into Maildirs under $T/pfmail as nobody.
+# and pf7.test into Maildirs under $T/pfmail as nobody; mail for
+# demo.test (its delivery reports) goes back to our smtpd.
 PF="$T/pf"
 mkdir -p "$PF/etc" "$PF/queue" "$PF/data"
 chown postfix "$PF/data"
@@ -99,6 +103,7 @@ for u in ok@pf.test ok2@pf.test later@pf.test y@pf7.test; do
 	echo "$u ${u%%@*}.${u#*@}/Maildir/" >>"$PF/etc/vmailbox"
 done
 printf 'bad@pf.test 550 5.1.1 no such user\nlater@pf.test 450 4.2.0 try again later\n' >"$PF/etc/access"
+echo "demo.test smtp:[127.0.0.1]:$PORT" >"$PF/etc/transport"
 cat >"$PF/etc/main.cf" <<EOM
 compatibility_level = 3.6
 queue_directory = $PF/queue
@@ -136,6 +141,8 @@ virtual_mailbox_maps = texthash:$PF/etc/vmailbox
 virtual_uid_maps = static:$UUID
 virtual_gid_maps = static:$UGID
 virtual_minimum_uid = 1
+transport_maps = texthash:$PF/etc/transport
+smtp_tls_security_level = none
 EOM
 cat >"$PF/etc/master.cf" <<EOM
 127.0.0.1:$P1 inet n - n - - smtpd
@@ -155,6 +162,7 @@ error     unix  - - n -  - error
 retry     unix  - - n -  - error
 discard   unix  - - n -  - discard
 virtual   unix  - n n -  - virtual
+smtp      unix  - - n -  - smtp
 anvil     unix  - - n -  1 anvil
 scache    unix  - - n -  1 scache
 postlog   unix-dgram n - n - 1 postlogd
@@ -183,7 +191,6 @@ echo "$PF/etc/cert.pem" >"$E/smtp_tls_CAfile"
 "$BIN/queued" -t || fail "queued -t"
 
 start_queued
-start_smtpd
 
 # only1 DIR: the one file of DIR (fails when there are more).
 only1() {
@@ -320,6 +327,27 @@ grep -q 'kind=remote result=ok .*relay=\[127.0.0.1\]' "$QLOG" || fail "log: $(gr
 grep -q 'smtp-remote: .* tls domain=pf.test ip=127.0.0.1 version=TLSv1\.[23] .* verified=yes' "$QLOG" ||
 	fail "certificate not verified: $(grep 'tls' "$QLOG")"
 [ "$(count "$MD/new")" = 0 ] || fail "mail came back to joe"
+
+say "DSN passed on: NOTIFY=SUCCESS, ORCPT, ENVID, RET=HDRS; Postfix's report comes back over SMTP"
+rm -f "$(pfmd ok@pf.test)/new"/*
+printf 'From: joe@demo.test\nSubject: tell me\nMessage-ID: <m9@demo.test>\n\nsecret body\n' >"$T/m9"
+$H send "$PORT" client.test joe@demo.test ok@pf.test "$T/m9" ENVID=e2e+2Bone RET=HDRS \
+	-- NOTIFY=SUCCESS 'ORCPT=rfc822;orig+2Bok@pf.test' || fail "smtplib"
+wait_files "$(pfmd ok@pf.test)/new" 1 60
+wait_files "$MD/new" 1 60
+queue_empty
+f=$(only1 "$MD/new")
+head -n 2 "$f" | tr '\n' ' ' | grep -qx 'Return-Path: <> Delivered-To: joe@demo.test ' || fail "report envelope: $(head -n 2 "$f")"
+grep -q '^Received: from mx.pf.test (\[127.0.0.1\])$' "$f" || fail "the report did not come through smtpd: $(head -n 6 "$f")"
+$DSN "$f" >"$T/dsn" || fail "Postfix's report: $(cat "$f")"
+grep -qx 'envid=e2e+one' "$T/dsn" || fail "ENVID: $(cat "$T/dsn")"
+grep -qx 'returned=headers' "$T/dsn" || fail "RET=HDRS: $(cat "$T/dsn")"
+grep -q '^rcpt=ok@pf.test action=delivered status=2.0.0 orcpt=rfc822;orig+ok@pf.test ' "$T/dsn" ||
+	fail "the delivered recipient: $(cat "$T/dsn")"
+grep -q 'secret body' "$f" && fail "RET=HDRS report holds the body"
+$H postfix "$(only1 "$(pfmd ok@pf.test)/new")" joe@demo.test ok@pf.test "$T/m9" client.test >/dev/null ||
+	fail "ok's copy"
+rm -f "$MD/new"/*
 
 say "550 from Postfix and an unknown local user: exactly one RFC 3464 bounce"
 rm -f "$(pfmd ok@pf.test)/new"/*
