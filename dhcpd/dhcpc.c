@@ -10,13 +10,24 @@
  * through lib/durable, for INIT-REBOOT after a restart.  Signals arrive
  * through a signalfd: TERM and INT end it keeping the lease, USR2 gives
  * the lease back (RELEASE) and ends it.
+ *
+ * With -u USER the work is split in two processes: once the sockets
+ * are open, a child switches to USER and does everything that touches
+ * the network (parsing, validation, the state machine); the parent
+ * stays root and only runs the script and writes the state file when
+ * the child asks over a socketpair.  The parent trusts nothing it
+ * gets: variable names must be reason or new_/old_ plus lower-case
+ * letters, digits and '_', every value is sanitised again, and a state
+ * must hold an ACK that passes the same validation.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,6 +74,7 @@ struct cfg {
 	int probe;
 	int notify_fd;
 	int verbose;
+	const char *user;
 };
 
 struct state {
@@ -84,7 +96,10 @@ struct state {
 	int64_t announce_next;
 	int errors;
 	int notified;
+	int priv; /* in the child: the socketpair to the root parent, else -1 */
 };
+
+#define PRIV_MAX 32768 /* largest message between the two processes */
 
 static int64_t
 mono_ms(void)
@@ -116,7 +131,7 @@ static void
 usage(void)
 {
 	log_die(RC_PERM,
-	    "usage: dhcpc [-t] [-r] [-A] [-v] [-c dhclient.conf] "
+	    "usage: dhcpc [-t] [-r] [-A] [-v] [-u user] [-c dhclient.conf] "
 	    "[-l statefile] [-s script] [-d fd] ifname");
 }
 
@@ -133,7 +148,7 @@ parse_args(int argc, char **argv, struct cfg *c)
 	c->probe = 1;
 	snprintf(confbuf, sizeof confbuf, "%s/dhclient.conf", control_dir());
 	c->conf_path = confbuf;
-	while ((ch = getopt(argc, argv, "trAvc:l:s:d:")) != -1) {
+	while ((ch = getopt(argc, argv, "trAvu:c:l:s:d:")) != -1) {
 		switch (ch) {
 		case 't':
 			c->check_only = 1;
@@ -146,6 +161,9 @@ parse_args(int argc, char **argv, struct cfg *c)
 			break;
 		case 'v':
 			c->verbose = 1;
+			break;
+		case 'u':
+			c->user = optarg;
 			break;
 		case 'c':
 			c->conf_path = optarg;
@@ -239,29 +257,17 @@ script_path(const struct state *s)
 	return def;
 }
 
-/*
- * Runs the script with reason and the leases in its environment; waits
- * for it (at most SCRIPT_LIMIT_MS) and returns its exit status, or -1.
- */
+/* Runs the script with env (NULL-terminated); waits for it (at most
+ * SCRIPT_LIMIT_MS) and returns its exit status, or -1. */
 static int
-run_script(struct state *s, const char *reason, const struct dcl_lease *nl,
-    const struct dcl_lease *ol)
+exec_script(struct state *s, const char *reason, char *const *envv)
 {
-	static struct dcl_env env;
 	const char *path = script_path(s);
 	char *argv[2];
-	int64_t wall = wall_s(), start = mono_ms();
+	int64_t start = mono_ms();
 	pid_t pid;
 	int status;
 
-	dcl_env_init(&env);
-	(void)dcl_env_add(&env, "PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-	(void)dcl_env_add(&env, "reason", reason);
-	(void)dcl_env_add(&env, "interface", s->cfg->ifname);
-	if (nl != NULL && dcl_env_lease(&env, "new_", nl, wall) != 0)
-		log_warn("script environment full: some new_ values left out");
-	if (ol != NULL && dcl_env_lease(&env, "old_", ol, wall) != 0)
-		log_warn("script environment full: some old_ values left out");
 	argv[0] = (char *)path;
 	argv[1] = NULL;
 	if ((pid = fork()) < 0) {
@@ -273,7 +279,7 @@ run_script(struct state *s, const char *reason, const struct dcl_lease *nl,
 
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
-		execve(path, argv, env.v);
+		execve(path, argv, envv);
 		log_error("unable to run %s: %s", path, strerror(errno));
 		_exit(127);
 	}
@@ -306,14 +312,71 @@ run_script(struct state *s, const char *reason, const struct dcl_lease *nl,
 	return WEXITSTATUS(status);
 }
 
+/* Sends one request to the parent and reads its 4-byte answer. */
+static int
+priv_call(struct state *s, const void *msg, size_t n)
+{
+	int32_t rc;
+	ssize_t r;
+
+	if (send(s->priv, msg, n, 0) != (ssize_t)n)
+		log_die(RC_TEMP, "unable to reach the root process: %s",
+		    strerror(errno));
+	do
+		r = recv(s->priv, &rc, sizeof rc, 0);
+	while (r < 0 && errno == EINTR);
+	if (r != (ssize_t)sizeof rc)
+		log_die(RC_TEMP, "the root process is gone");
+	return rc;
+}
+
+/*
+ * Runs the script with reason and the leases in its environment, itself
+ * or (in the child) through the parent; returns its exit status or -1.
+ */
+static int
+run_script(struct state *s, const char *reason, const struct dcl_lease *nl,
+    const struct dcl_lease *ol)
+{
+	static struct dcl_env env;
+	static char msg[PRIV_MAX];
+	int64_t wall = wall_s();
+	size_t i, k;
+
+	dcl_env_init(&env);
+	(void)dcl_env_add(&env, "PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+	(void)dcl_env_add(&env, "reason", reason);
+	(void)dcl_env_add(&env, "interface", s->cfg->ifname);
+	if (nl != NULL && dcl_env_lease(&env, "new_", nl, wall) != 0)
+		log_warn("script environment full: some new_ values left out");
+	if (ol != NULL && dcl_env_lease(&env, "old_", ol, wall) != 0)
+		log_warn("script environment full: some old_ values left out");
+	if (s->priv < 0)
+		return exec_script(s, reason, env.v);
+	/* "S" and the variables after PATH and interface, NUL-separated. */
+	msg[0] = 'S';
+	k = 1;
+	for (i = 0; i < env.n; i++) {
+		size_t l = strlen(env.v[i]) + 1;
+
+		if (strncmp(env.v[i], "PATH=", 5) == 0 ||
+		    strncmp(env.v[i], "interface=", 10) == 0)
+			continue;
+		if (l > sizeof msg - k)
+			break;
+		memcpy(msg + k, env.v[i], l);
+		k += l;
+	}
+	return priv_call(s, msg, k);
+}
+
 static void
-save_state(struct state *s)
+write_state(struct state *s, const uint8_t *ack, size_t acklen, int64_t bound)
 {
 	static char text[2 * DHCP_PKT_MAX + 64];
-	int64_t bound = wall_s() - (mono_ms() - s->d.sent_at) / 1000;
 	long n;
 
-	n = dcl_state_format(s->d.ack, s->d.acklen, bound, text, sizeof text);
+	n = dcl_state_format(ack, acklen, bound, text, sizeof text);
 	if (n < 0 || durable_replace(s->statedir, s->statename, s->statetmp,
 			 text, (size_t)n, 0644) != 0)
 		log_warn("unable to write the state file %s: %s",
@@ -321,8 +384,28 @@ save_state(struct state *s)
 }
 
 static void
+save_state(struct state *s)
+{
+	static uint8_t msg[1 + 8 + DHCP_PKT_MAX];
+	int64_t bound = wall_s() - (mono_ms() - s->d.sent_at) / 1000;
+
+	if (s->priv < 0) {
+		write_state(s, s->d.ack, s->d.acklen, bound);
+		return;
+	}
+	msg[0] = 'W';
+	memcpy(msg + 1, &bound, 8);
+	memcpy(msg + 9, s->d.ack, s->d.acklen);
+	(void)priv_call(s, msg, 9 + s->d.acklen);
+}
+
+static void
 forget_state(struct state *s)
 {
+	if (s->priv >= 0) {
+		(void)priv_call(s, "F", 1);
+		return;
+	}
 	if (durable_unlink(s->statedir, s->statename) == 0)
 		(void)durable_dirsync(s->statedir);
 	else if (errno != ENOENT)
@@ -490,7 +573,14 @@ handle(struct state *s, struct dcl_act *a)
 static void
 notify(struct state *s)
 {
-	if (s->notified || s->cfg->notify_fd < 0)
+	if (s->notified)
+		return;
+	if (s->priv >= 0) {
+		s->notified = 1;
+		(void)priv_call(s, "N", 1);
+		return;
+	}
+	if (s->cfg->notify_fd < 0)
 		return;
 	s->notified = 1;
 	if (write(s->cfg->notify_fd, "\n", 1) != 1)
@@ -691,6 +781,203 @@ open_statedir(struct state *s)
 	return s->statedir < 0 ? -1 : 0;
 }
 
+/* ------------------------------------------------ privilege separation */
+
+static int
+env_name_ok(const char *v, size_t len)
+{
+	size_t i;
+
+	if (len == 6 && memcmp(v, "reason", 6) == 0)
+		return 1;
+	if (len < 5 ||
+	    (memcmp(v, "new_", 4) != 0 && memcmp(v, "old_", 4) != 0))
+		return 0;
+	for (i = 4; i < len; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') ||
+			(v[i] >= '0' && v[i] <= '9') || v[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* The parent: runs the script with the child's environment, checked. */
+static int
+parent_script(struct state *s, char *msg, size_t n)
+{
+	static const char *const reasons[] = { "PREINIT", "BOUND", "RENEW",
+		"REBIND", "REBOOT", "EXPIRE", "TIMEOUT", "FAIL", "RELEASE",
+		NULL };
+	static struct dcl_env env;
+	static char name[128];
+	const char *reason = NULL;
+	size_t off = 1, i;
+
+	dcl_env_init(&env);
+	(void)dcl_env_add(&env, "PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+	(void)dcl_env_add(&env, "interface", s->cfg->ifname);
+	if (n == 0 || msg[n - 1] != '\0')
+		return -1;
+	while (off < n) {
+		char *v = msg + off, *eq = strchr(v, '=');
+		size_t len = strlen(v);
+
+		off += len + 1;
+		if (eq == NULL || (size_t)(eq - v) >= sizeof name ||
+		    !env_name_ok(v, (size_t)(eq - v))) {
+			log_warn("child sent a bad variable: refused");
+			return -1;
+		}
+		memcpy(name, v, (size_t)(eq - v));
+		name[eq - v] = '\0';
+		if (strcmp(name, "reason") == 0) {
+			for (i = 0; reasons[i] != NULL; i++)
+				if (strcmp(eq + 1, reasons[i]) == 0)
+					reason = reasons[i];
+			if (reason == NULL) {
+				log_warn("child sent a bad reason: refused");
+				return -1;
+			}
+		}
+		if (dcl_env_add(&env, name, eq + 1) != 0)
+			break;
+	}
+	if (reason == NULL)
+		return -1;
+	return exec_script(s, reason, env.v);
+}
+
+/* The parent: writes the state after checking it holds a usable ACK. */
+static int
+parent_state(struct state *s, const uint8_t *msg, size_t n)
+{
+	static struct dhcp_msg m;
+	static struct dcl_lease l;
+	const char *why;
+	int64_t bound, now = wall_s();
+
+	if (n < 9)
+		return -1;
+	memcpy(&bound, msg + 1, 8);
+	if (dhcp_parse(msg + 9, n - 9, &m, &why) != 0 ||
+	    dcl_lease_from_msg(&m, &s->conf, &l, &why) != 0 ||
+	    l.type != DHCPACK) {
+		log_warn("child sent a bad state: refused");
+		return -1;
+	}
+	if (bound > now || bound < 0)
+		bound = now;
+	write_state(s, msg + 9, n - 9, bound);
+	return 0;
+}
+
+/* The parent's loop: serves the child, passes signals on, ends with it. */
+static int
+parent_loop(struct state *s, int fd, pid_t child)
+{
+	static uint8_t msg[PRIV_MAX];
+	struct pollfd pfd[2];
+	int status;
+
+	for (;;) {
+		pfd[0] = (struct pollfd){ fd, POLLIN, 0 };
+		pfd[1] = (struct pollfd){ s->sigfd, POLLIN, 0 };
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			log_die(RC_TEMP, "poll: %s", strerror(errno));
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			while (read(s->sigfd, &si, sizeof si) == sizeof si)
+				kill(child, (int)si.ssi_signo);
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t r = recv(fd, msg, sizeof msg, 0);
+			int32_t rc = -1;
+
+			if (r <= 0) {
+				if (r < 0 && errno == EINTR)
+					continue;
+				break;
+			}
+			switch (msg[0]) {
+			case 'S':
+				rc = parent_script(s, (char *)msg, (size_t)r);
+				break;
+			case 'W':
+				rc = parent_state(s, msg, (size_t)r);
+				break;
+			case 'F':
+				forget_state(s);
+				rc = 0;
+				break;
+			case 'N':
+				notify(s);
+				rc = 0;
+				break;
+			default:
+				log_warn("child sent an unknown request");
+			}
+			if (send(fd, &rc, sizeof rc, 0) != (ssize_t)sizeof rc)
+				break;
+		}
+	}
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	log_error("the network process died of signal %d",
+	    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	return RC_TEMP;
+}
+
+/*
+ * With -u: forks; the parent (root) serves requests until the child
+ * ends and exits with its status; the child returns with s->priv set,
+ * running as the user.
+ */
+static void
+split(struct state *s)
+{
+	struct passwd *pw;
+	uid_t uid;
+	gid_t gid;
+	int sv[2];
+	pid_t pid;
+
+	s->priv = -1;
+	if (s->cfg->user == NULL)
+		return;
+	if ((pw = getpwnam(s->cfg->user)) == NULL)
+		log_die(RC_PERM, "unknown user %s", s->cfg->user);
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	if (uid == 0)
+		log_die(RC_PERM, "-u %s is root", s->cfg->user);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		log_die(RC_TEMP, "socketpair: %s", strerror(errno));
+	if ((pid = fork()) < 0)
+		log_die(RC_TEMP, "fork: %s", strerror(errno));
+	if (pid > 0) {
+		close(sv[1]);
+		close(s->pkt);
+		close(s->udp);
+		if (s->arp >= 0)
+			close(s->arp);
+		exit(parent_loop(s, sv[0], pid));
+	}
+	close(sv[0]);
+	close(s->statedir);
+	if (s->cfg->notify_fd >= 0)
+		close(s->cfg->notify_fd);
+	s->cfg->notify_fd = -1;
+	s->priv = sv[1];
+	if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 ||
+	    setresuid(uid, uid, uid) != 0)
+		log_die(RC_TEMP, "unable to drop privileges: %s",
+		    strerror(errno));
+	if (setuid(0) == 0 || geteuid() == 0)
+		log_die(RC_TEMP, "root privileges still there after dropping");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -712,6 +999,7 @@ main(int argc, char **argv)
 		log_set_level(LOG_DEBUG);
 	s->cfg = &cfg;
 	s->arp = -1;
+	s->priv = -1;
 	if (load_conf(&cfg, &s->conf) != 0)
 		return RC_PERM;
 	if (cfg.check_only)
@@ -766,6 +1054,7 @@ main(int argc, char **argv)
 		return RC_OK;
 	}
 
+	split(s);
 	(void)run_script(s, "PREINIT", NULL, NULL);
 	log_info("ready: interface=%s hw=%02x:%02x:%02x:%02x:%02x:%02x "
 		 "remembered=%s",

@@ -120,7 +120,8 @@ env >"$T/env.$tag.\$reason"
 exec "$DEFSCRIPT"
 SH
 	chmod 755 "$T/script.$tag"
-	ip netns exec "$NS_C" "$BIN/dhcpc" -v -c "$T/dhclient.$tag.conf" \
+	ip netns exec "$NS_C" "$BIN/dhcpc" -v -u nobody \
+		-c "$T/dhclient.$tag.conf" \
 		-l "$T/state.$tag" -s "$T/script.$tag" "$@" c0 \
 		2>>"$T/dhcpc.$tag.log" &
 	DHCPC_PID=$!
@@ -182,6 +183,10 @@ ip -n "$NS_C" route show default | grep -q "via 10.0.42.254" ||
 grep -qx "nameserver 192.168.0.254" "/etc/netns/$NS_C/resolv.conf" ||
 	fail "resolv.conf: $(cat "/etc/netns/$NS_C/resolv.conf")"
 grep -q "^dhcpc 1" "$T/state.life" || fail "no state file"
+# The process that reads the network is not root; its parent is.
+[ "$(ps -o user= -p "$DHCPC_PID" | tr -d ' ')" = root ] || fail "parent not root"
+[ "$(ps -o user= --ppid "$DHCPC_PID" | tr -d ' ' | sort -u)" = nobody ] ||
+	fail "network process not nobody: $(ps -o user=,args= --ppid "$DHCPC_PID")"
 grep -q "fantasia" "$T/dhcpd.A.log" "$T/leases.A"/* 2>/dev/null ||
 	say "(dhcpd does not log the host name)"
 
