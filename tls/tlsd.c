@@ -1422,7 +1422,7 @@ listener(const struct cfg *cfg)
 int
 main(int argc, char **argv)
 {
-	struct cfg cfg;
+	static struct cfg cfg; /* static: its group lists live until exit */
 
 	log_init(argv[0]);
 	parse_args(argc, argv, &cfg);
