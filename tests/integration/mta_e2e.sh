@@ -6,7 +6,9 @@
 # Received, then the message with LF ends).  Local: one transaction whose
 # recipients fan out through an alias to a user (once, though named twice),
 # a virtual user, a |pipe (its environment too), a /path/Maildir/, an
-# :include: file and a user+folder address, plus a remote address; swaks to
+# :include: file and a user+folder address, plus a remote address; a
+# 1.5 MB message to JOE+Work@DEMO.test (.work), a virtual user's
+# +extension without its folder (inbox) and Postfix; swaks to
 # an :include: list and a remote address; a pipe exiting 100 -> a bounce
 # with its words.  Remote: smtp-sink (PIPELINING, 8BITMIME) and smtp-sink
 # -8 -p (neither: the 8-bit body arrives quoted-printable); a private
@@ -267,6 +269,32 @@ $H local "$(only1 "$T/inc/Maildir/new")" bob@example.org list@demo.test "$T/m2" 
 	fail "the included Maildir's copy"
 $H sink "$(only1 "$T/sink.A")" "$T/m2" swaks.test >"$T/args" || fail "dave's copy at smtp-sink"
 grep -qx 'X-Rcpt-Args: <dave@sink.test>' "$T/args" || fail "RCPT: $(cat "$T/args")"
+
+say "case and extensions: JOE+Work@DEMO.test into .work, sam+nofolder@virt.test into the inbox; 1.5 MB, also to Postfix"
+rm -f "$MD/new"/* "$MD/.work/new"/* "$SMD/new"/*
+python3 - "$T/m10" <<'PY'
+import random, sys
+r = random.Random(5)
+with open(sys.argv[1], "w") as f:
+    f.write("From: alice@example.org\nSubject: big\n\n")
+    for i in range(40000):
+        f.write(("." if i % 7 == 0 else "") + "".join(r.choice("abcdefghij ") for _ in range(r.randint(0, 76))) + "\n")
+PY
+$H send "$PORT" client.test alice@example.org JOE+Work@DEMO.test,sam+nofolder@virt.test,ok@pf.test "$T/m10" ||
+	fail "smtplib"
+wait_files "$MD/.work/new" 1
+wait_files "$SMD/new" 1
+wait_files "$(pfmd ok@pf.test)/new" 1 60
+queue_empty
+$H postfix "$(only1 "$(pfmd ok@pf.test)/new")" alice@example.org ok@pf.test "$T/m10" client.test >/dev/null ||
+	fail "the copy at Postfix"
+rm -f "$(pfmd ok@pf.test)/new"/*
+$H local "$(only1 "$MD/.work/new")" alice@example.org JOE+Work@DEMO.test "$T/m10" client.test ||
+	fail "the +folder copy (case)"
+$H local "$(only1 "$SMD/new")" alice@example.org sam+nofolder@virt.test "$T/m10" client.test ||
+	fail "the virtual user's copy without its folder"
+[ "$(count "$MD/new")" = 0 ] || fail "JOE+Work went to the inbox too"
+rm -f "$MD/.work/new"/* "$SMD/new"/*
 
 say "a pipe exiting 100: a bounce carrying its words"
 rm -f "$MD/new"/*
