@@ -22,7 +22,7 @@ for ns in $DS $DC; do
 	ip -n "$ns" link set lo up
 done
 if ! ip -n "$DS" link show demo-s0 >/dev/null 2>&1; then
-	ip -n "$DC" link del demo-c0 2>/dev/null
+	ip -n "$DC" link del demo-c0 2>/dev/null || true
 	ip link add demo-s0 netns "$DS" type veth peer name demo-c0 netns "$DC" || return 0
 fi
 ip -n "$DS" addr replace 10.0.88.1/24 dev demo-s0
