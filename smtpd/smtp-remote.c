@@ -214,6 +214,7 @@ report(void)
 	struct str out = STR_INIT;
 	size_t i, nok = 0, ntemp = 0, nperm = 0;
 	struct rcpt *r;
+	int e;
 
 	for (i = 0; i < cfg.nrcpt; i++) {
 		r = &cfg.rcpts[i];
@@ -229,14 +230,20 @@ report(void)
 		    field(&out, r->diag.s != NULL ? r->diag.s : "",
 			r->diag.len) < 0 ||
 		    str_appendc(&out, '\n') < 0)
-			return -1;
+			goto fail;
 	}
 	log_info("done domain=%s rcpts=%zu ok=%zu temp=%zu perm=%zu",
 	    cfg.domain, cfg.nrcpt, nok, ntemp, nperm);
 	if (io_write_all(1, out.s, out.len, -1) < 0)
-		return -1;
+		goto fail;
 	str_free(&out);
 	return 0;
+fail:
+	/* (queued may be gone: EPIPE.  The caller logs errno.) */
+	e = errno;
+	str_free(&out);
+	errno = e;
+	return -1;
 }
 
 /* ---------------------------------------------------------------- the wire */
