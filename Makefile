@@ -18,6 +18,7 @@ DESTDIR    ?=
 BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share/facteur
 PKG_CONFIG ?= pkg-config
 FUZZ_TIME  ?= 30
 SAN        ?=
@@ -64,11 +65,13 @@ LIBA     := $(BUILD)/libfacteur.a
 # Each folder's module.mk adds its programs to PROGS and sets, per program
 # NAME: NAME_SRCS (its own sources), NAME_LIBS (extra libraries, e.g.
 # $(SODIUM_LIBS)), NAME_DIR (bin or sbin) and optionally NAME_MODE (install
-# mode, default 755).  A module may add to UNIT_LIBS the libraries its lib
+# mode, default 755).  A module may add to SCRIPTS the scripts installed
+# (mode 755) into $(DATADIR) as examples.  A module may add to UNIT_LIBS the libraries its lib
 # code needs in the unit tests, and to MANS its man pages.
 PROGS     :=
 UNIT_LIBS :=
 MANS      :=
+SCRIPTS   :=
 include $(sort $(wildcard */module.mk))
 
 BINS := $(PROGS:%=$(BUILD)/bin/%)
@@ -166,6 +169,10 @@ install: $(BINS)
 		install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		echo "install $$m -> $(DESTDIR)$(MANDIR)/man$$s/"; \
 		install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	@set -e; for f in $(sort $(SCRIPTS)); do \
+		install -d $(DESTDIR)$(DATADIR); \
+		echo "install $$f -> $(DESTDIR)$(DATADIR)/"; \
+		install -m 755 $$f $(DESTDIR)$(DATADIR)/; done
 
 clean:
 	rm -rf build

@@ -16,3 +16,4 @@ PROGS += dhcpc
 dhcpc_SRCS := dhcpd/dhcpc.c
 dhcpc_DIR  := sbin
 MANS += man/dhcpc.8
+SCRIPTS += etc/dhcpc-script

@@ -16,6 +16,8 @@ done
 [ -x "$root/opt/fct/bin/maildeliver" ] || fail "maildeliver not executable"
 [ "$(stat -c %a "$root/opt/fct/bin/maildeliver")" = 755 ] || fail "maildeliver mode"
 [ -f "$root/opt/fct/share/man/man8/maildeliver.8" ] || fail "no maildeliver.8"
+[ -x "$root/opt/fct/share/facteur/dhcpc-script" ] || fail "dhcpc-script not installed"
+cmp -s "$top/etc/dhcpc-script" "$root/opt/fct/share/facteur/dhcpc-script" || fail "dhcpc-script differs"
 extra=$(find "$root" -mindepth 1 -maxdepth 1 ! -name opt)
 [ -z "$extra" ] || fail "install wrote outside PREFIX: $extra"
 say "installed $(find "$root" -type f | wc -l) files under DESTDIR/PREFIX"
