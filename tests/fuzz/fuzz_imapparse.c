@@ -37,7 +37,7 @@ check_args(const struct imap_arg *a, size_t n, unsigned depth)
 			    (memchr(a[i].s, ' ', a[i].len) && !memchr(a[i].s,
 				'[', a[i].len)))
 				abort();
-			/* FALLTHROUGH */
+			__attribute__((fallthrough));
 		case IMAP_ARG_QUOTED:
 		case IMAP_ARG_LITERAL:
 			if (a[i].s[a[i].len] != '\0')
@@ -91,7 +91,7 @@ reader(const uint8_t *d, size_t n)
 			case 0:
 				if (imap_reader_literal_keep(&r) == 0)
 					break;
-				/* FALLTHROUGH */
+				__attribute__((fallthrough));
 			case 1:
 				imap_reader_literal_refuse(&r, "refused");
 				break;
